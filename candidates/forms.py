@@ -1,0 +1,184 @@
+from allauth.account.forms import SignupForm
+from django import forms
+
+from matching.fields import DateInput, PostcodeField, positive_hours_field, today
+from matching.postcodes import Grid
+from volunteers.models import SkillArea
+
+from .models import Candidate, HelpRequest
+
+MAX_REQUESTS_PER_VISIT = 8
+
+
+class CampaignFields(forms.Form):
+    """The campaign and its election."""
+
+    full_name = forms.CharField(
+        label="Candidate's full name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+        error_messages={"required": "Enter the candidate's full name."},
+    )
+    role = forms.ChoiceField(
+        label="Who are you?",
+        choices=Candidate.Role.choices,
+        widget=forms.RadioSelect,
+        initial=Candidate.Role.CANDIDATE,
+        error_messages={"required": "Choose who you are."},
+    )
+    contact_name = forms.CharField(
+        label="Your name, if you are not the candidate",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.RegexField(
+        label="Phone number (optional)",
+        required=False,
+        max_length=20,
+        regex=r"^\+?[0-9 ()-]{9,20}$",
+        error_messages={"invalid": "Enter a UK phone number, like 0121 496 0000 or +44 121 496 0000."},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    postcode = PostcodeField(label="Campaign postcode", help_text="Where the campaign is based, for example B1 1AY.")
+    council = forms.CharField(
+        label="Council",
+        max_length=150,
+        required=False,
+        help_text="Leave empty to fill it in from the campaign postcode.",
+    )
+    ward = forms.CharField(
+        label="Ward or division",
+        max_length=150,
+        error_messages={"required": "Enter the ward the candidate is standing in."},
+    )
+    polling_day = forms.DateField(
+        label="Polling day",
+        widget=DateInput(),
+        error_messages={"required": "Enter polling day.", "invalid": "Enter polling day as a real date."},
+    )
+
+    def clean_polling_day(self):
+        polling_day = self.cleaned_data["polling_day"]
+        if polling_day <= today():
+            raise forms.ValidationError("Polling day must be in the future.")
+        return polling_day
+
+    def clean(self):
+        cleaned = super().clean()
+        location = cleaned.get("postcode")
+        if location is not None and not location.has_coordinates:
+            if location.grid == Grid.IRISH:
+                message = (
+                    f"{location.postcode} is in Northern Ireland. The network helps campaigns "
+                    "in Great Britain's elections only."
+                )
+            else:
+                message = f"{location.postcode} has no location we can use. Enter the postcode of the campaign's base."
+            self.add_error("postcode", message)
+            location = None
+
+        council = (cleaned.get("council") or "").strip()
+        if not council and location is not None:
+            council = location.local_authority_name
+            if not council:
+                self.add_error("council", "We could not tell the council from the postcode. Enter the council's name.")
+        elif not council and "postcode" not in self.errors:
+            self.add_error("council", "Enter the council's name.")
+        cleaned["council"] = council
+
+        if cleaned.get("role") and cleaned["role"] != Candidate.Role.CANDIDATE and not cleaned.get("contact_name"):
+            self.add_error("contact_name", "Enter your own name, since you are not the candidate.")
+        return cleaned
+
+
+class HelpRequestForm(forms.ModelForm):
+    skill_area = forms.ChoiceField(
+        label="Which kind of help?",
+        choices=SkillArea.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the kind of help you need."},
+    )
+    description = forms.CharField(
+        label="What do you need?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example: a one-page website with our pledges and a sign-up form. Up to 2,000 characters.",
+        error_messages={"required": "Describe what you need."},
+    )
+    estimated_hours = positive_hours_field("Hours a week it needs", "Your best estimate, as a whole number.")
+    needed_by = forms.DateField(
+        label="Needed by",
+        widget=DateInput(),
+        help_text="On or before polling day.",
+        error_messages={"required": "Enter the date you need it by.", "invalid": "Enter a real date."},
+    )
+    work_mode = forms.ChoiceField(
+        label="In person or remote?",
+        choices=HelpRequest.WorkMode.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose in person, remote or either."},
+    )
+
+    class Meta:
+        model = HelpRequest
+        fields = ["skill_area", "description", "estimated_hours", "needed_by", "work_mode"]
+
+    def __init__(self, *args, polling_day=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.polling_day = polling_day
+
+    def clean_needed_by(self):
+        needed_by = self.cleaned_data["needed_by"]
+        if needed_by < today():
+            raise forms.ValidationError("Needed by must be today or in the future.")
+        if self.polling_day and needed_by > self.polling_day:
+            raise forms.ValidationError(
+                f"Needed by must be on or before polling day ({self.polling_day:%-d %B %Y})."
+            )
+        return needed_by
+
+
+class BaseHelpRequestFormSet(forms.BaseModelFormSet):
+    def __init__(self, *args, polling_day=None, **kwargs):
+        self.polling_day = polling_day
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        kwargs["polling_day"] = self.polling_day
+        return kwargs
+
+
+HelpRequestFormSet = forms.modelformset_factory(
+    HelpRequest,
+    form=HelpRequestForm,
+    formset=BaseHelpRequestFormSet,
+    extra=1,
+    max_num=MAX_REQUESTS_PER_VISIT,
+    validate_max=True,
+    min_num=1,
+    validate_min=True,
+)
+
+
+class CandidateSignupForm(SignupForm, CampaignFields):
+    """Create the account and the campaign; the help requests come in a formset beside it."""
+
+    privacy_consent = forms.BooleanField(
+        label="I have read the privacy notice and agree to Tech for Labour holding these details to find volunteers",
+        error_messages={"required": "Tick the box to agree to the privacy notice, or we cannot take your request."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        self.help_request_formset = None
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Email address"
+        self.fields["email"].help_text = "We'll send you a link to confirm it."
+        for name in ("email", "password1", "password2"):
+            self.fields[name].widget.attrs.pop("placeholder", None)
+
+    def signup(self, request, user):
+        from .services import create_candidate
+
+        create_candidate(user=user, data=self.cleaned_data, help_requests=self.help_request_formset.cleaned_data)

@@ -1,0 +1,126 @@
+from django.conf import settings
+from django.db import models
+
+from candidates.models import HelpRequest
+from volunteers.models import Volunteer
+
+
+class MatchQuerySet(models.QuerySet):
+    def suggested(self):
+        return self.filter(status=Match.Status.SUGGESTED)
+
+    def active(self):
+        """Matches that take up one of the volunteer's places."""
+        return self.filter(status__in=Match.ACTIVE_STATUSES)
+
+
+class Match(models.Model):
+    """A volunteer put forward for a help request, with the score parts that ranked them."""
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected by an organiser"
+
+    ACTIVE_STATUSES = [Status.APPROVED]
+    # Statuses that keep a volunteer from being suggested again for the same campaign.
+    CLOSED_TO_VOLUNTEER_STATUSES = [Status.REJECTED]
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="matches")
+    help_request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="matches")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUGGESTED)
+
+    rank = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 is the best suggestion.")
+    total_score = models.FloatField(default=0)
+    skill_score = models.FloatField(default=0)
+    distance_score = models.FloatField(default=0)
+    availability_score = models.FloatField(default=0)
+    capacity_score = models.FloatField(default=0)
+    fairness_score = models.FloatField(default=0)
+    distance_miles = models.FloatField(null=True, blank=True, help_text="Empty when either place has no location.")
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["help_request", "rank", "id"]
+        verbose_name_plural = "matches"
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "help_request"], name="match_unique_volunteer_request"),
+        ]
+        indexes = [
+            # Serves the capacity count of a volunteer's active matches during ranking.
+            models.Index(fields=["volunteer", "status"], name="match_volunteer_status_idx"),
+            # Serves a request's ranked suggestions.
+            models.Index(fields=["help_request", "status", "rank"], name="match_request_rank_idx"),
+        ]
+        permissions = [("approve_match", "Can approve or reject suggested matches")]
+
+    def __str__(self):
+        return f"Match #{self.pk}"
+
+
+class MatchEvent(models.Model):
+    """A change to a match: who made it, when, and why."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=64, help_text="A dotted name such as match.approved.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.action} on match #{self.match_id}"
+
+
+class OutgoingEmail(models.Model):
+    """
+    An email to send, written in the same transaction as the change that causes it.
+
+    The Celery task that sends it claims the row first, so a task that runs twice
+    sends the email once.
+    """
+
+    class Kind(models.TextChoices):
+        INTRODUCTION_TO_VOLUNTEER = "introduction_volunteer", "Introduction to the volunteer"
+        INTRODUCTION_TO_CANDIDATE = "introduction_candidate", "Introduction to the campaign"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["match", "kind"], name="outgoing_email_unique_match_kind"),
+        ]
+        indexes = [
+            # Serves the search for emails still waiting to be sent.
+            models.Index(fields=["status", "created_at"], name="outgoing_email_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"Email #{self.pk} ({self.get_kind_display()})"

@@ -1,0 +1,59 @@
+"""Celery tasks for matching. Each takes primary keys only: the broker stores message bodies."""
+
+import logging
+import smtplib
+
+from celery import shared_task
+
+from candidates.models import HelpRequest
+from volunteers.models import Volunteer
+
+from . import emails, services
+
+logger = logging.getLogger(__name__)
+
+# Errors worth another try: the mail server was away or refused for now.
+TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+
+
+@shared_task
+def refresh_suggestions_for_request(help_request_id: int) -> int:
+    help_request = HelpRequest.objects.select_related("candidate").filter(pk=help_request_id).first()
+    if help_request is None:
+        logger.info("Help request %s no longer exists; no suggestions to refresh", help_request_id)
+        return 0
+    return services.refresh_suggestions(help_request=help_request)
+
+
+@shared_task
+def refresh_suggestions_for_volunteer(volunteer_id: int) -> int:
+    """Refresh every open request this volunteer could now rank for (or drop out of)."""
+    volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
+    if volunteer is None:
+        return 0
+
+    refreshed = 0
+    for help_request in services.open_requests_for_volunteer(volunteer).select_related("candidate"):
+        services.refresh_suggestions(help_request=help_request)
+        refreshed += 1
+    logger.info("Refreshed %d requests after volunteer %s changed", refreshed, volunteer_id)
+    return refreshed
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=TRANSIENT_EMAIL_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_outgoing_email(self, email_id: int) -> bool:
+    try:
+        return emails.send_outgoing_email(email_id)
+    except TRANSIENT_EMAIL_ERRORS as error:
+        if self.request.retries >= self.max_retries:
+            emails.mark_failed(email_id, error)
+            return False
+        logger.info("Retrying email %s (attempt %d)", email_id, self.request.retries + 1)
+        raise

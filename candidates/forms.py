@@ -133,9 +133,7 @@ class HelpRequestForm(forms.ModelForm):
         if needed_by < today():
             raise forms.ValidationError("Needed by must be today or in the future.")
         if self.polling_day and needed_by > self.polling_day:
-            raise forms.ValidationError(
-                f"Needed by must be on or before polling day ({self.polling_day:%-d %B %Y})."
-            )
+            raise forms.ValidationError(f"Needed by must be on or before polling day ({self.polling_day:%-d %B %Y}).")
         return needed_by
 
 

@@ -18,9 +18,7 @@ class Election(models.Model):
     class Meta:
         ordering = ["polling_day", "council", "ward"]
         constraints = [
-            models.UniqueConstraint(
-                Lower("council"), Lower("ward"), "polling_day", name="election_unique_ballot_ci"
-            ),
+            models.UniqueConstraint(Lower("council"), Lower("ward"), "polling_day", name="election_unique_ballot_ci"),
         ]
 
     def __str__(self):

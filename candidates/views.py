@@ -33,6 +33,7 @@ class CandidateSignupView(SignupView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("formset", self.get_formset())
+        context["formsets"] = [context["formset"]]
         context["max_requests"] = MAX_REQUESTS_PER_VISIT
         return context
 

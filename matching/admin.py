@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from .models import Match, MatchEvent, OutgoingEmail
 from .scoring import MatchingConfig, describe_score
@@ -127,36 +127,40 @@ class MatchAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         custom = [
-            path("<int:match_id>/approve/", self.admin_site.admin_view(self.approve_view), name="matching_match_approve"),
+            path(
+                "<int:match_id>/approve/", self.admin_site.admin_view(self.approve_view), name="matching_match_approve"
+            ),
             path("<int:match_id>/reject/", self.admin_site.admin_view(self.reject_view), name="matching_match_reject"),
         ]
         return custom + super().get_urls()
 
     def approve_view(self, request, match_id):
-        return self._decision_view(request, match_id, approve_match, "Approved match #{}. Introduction emails are on their way.")
+        return self._decision_view(
+            request, match_id, approve_match, "Approved match #{}. Introduction emails are on their way."
+        )
 
     def reject_view(self, request, match_id):
         return self._decision_view(request, match_id, reject_match, "Rejected match #{}.")
 
     def _decision_view(self, request, match_id, decide, success_message):
-        return _decision_view(self, request, match_id, decide, success_message)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_approve_permission(request):
+            raise PermissionDenied
 
+        match = get_object_or_404(Match, pk=match_id)
+        try:
+            decide(match_id=match.pk, organiser=request.user)
+            self.message_user(request, success_message.format(match.pk), messages.SUCCESS)
+        except MatchingError as error:
+            self.message_user(request, str(error), messages.ERROR)
 
-@require_POST
-def _decision_view(model_admin, request, match_id, decide, success_message):
-    if not model_admin.has_approve_permission(request):
-        raise PermissionDenied
-    match = get_object_or_404(Match, pk=match_id)
-    try:
-        decide(match_id=match.pk, organiser=request.user)
-        model_admin.message_user(request, success_message.format(match.pk), messages.SUCCESS)
-    except MatchingError as error:
-        model_admin.message_user(request, str(error), messages.ERROR)
-
-    next_url = request.POST.get("next") or reverse("admin:candidates_helprequest_change", args=[match.help_request_id])
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("admin:matching_match_changelist")
-    return redirect(next_url)
+        next_url = request.POST.get("next") or reverse(
+            "admin:candidates_helprequest_change", args=[match.help_request_id]
+        )
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("admin:matching_match_changelist")
+        return redirect(next_url)
 
 
 @admin.register(OutgoingEmail)

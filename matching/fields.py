@@ -16,8 +16,9 @@ class PostcodeField(forms.CharField):
         super().__init__(**kwargs)
         self.widget.attrs.update({"autocomplete": "postal-code", "spellcheck": "false", "class": "postcode-input"})
 
-    def to_python(self, value):
-        value = super().to_python(value)
+    def clean(self, value):
+        # Length and required checks run on the typed text; the lookup comes last.
+        value = super().clean(value)
         if value in self.empty_values:
             return None
         try:

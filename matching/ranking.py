@@ -134,7 +134,9 @@ def _filter_by_work_mode(volunteers, help_request: HelpRequest):
 
 
 def _with_score_parts(volunteers, help_request: HelpRequest, config: MatchingConfig, today: date):
-    level_cases = [When(requested_skill__level=level, then=_float(factor)) for level, factor in config.level_factors.items()]
+    level_cases = [
+        When(requested_skill__level=level, then=_float(factor)) for level, factor in config.level_factors.items()
+    ]
     skill_part = Case(*level_cases, default=_float(0), output_field=FloatField())
 
     in_person_part = _float(1) - F("distance_miles_value") / Cast(F("travel_radius_miles"), FloatField())
@@ -154,9 +156,7 @@ def _with_score_parts(volunteers, help_request: HelpRequest, config: MatchingCon
         output_field=FloatField(),
     )
 
-    availability_part = Least(
-        _float(1), Cast(F("hours_per_week"), FloatField()) / _float(help_request.estimated_hours)
-    )
+    availability_part = Least(_float(1), Cast(F("hours_per_week"), FloatField()) / _float(help_request.estimated_hours))
     capacity_part = _float(1) - Cast(F("active_matches"), FloatField()) / Cast(F("max_active_matches"), FloatField())
 
     days_waited = Cast(Value(today.toordinal()) - F("last_matched_day"), FloatField())

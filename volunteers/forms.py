@@ -174,7 +174,10 @@ class VolunteerSignupForm(SignupForm, VolunteerProfileFields, PartyConsentFields
     """Create the account and the volunteer profile in one form."""
 
     privacy_consent = forms.BooleanField(
-        label="I have read the privacy notice and agree to Tech for Labour holding my details to match me with campaigns",
+        label=(
+            "I have read the privacy notice and agree to Tech for Labour holding my details "
+            "to match me with campaigns"
+        ),
         error_messages={"required": "Tick the box to agree to the privacy notice, or we cannot sign you up."},
     )
     news_consent = forms.BooleanField(

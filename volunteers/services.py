@@ -91,7 +91,10 @@ def update_volunteer(*, volunteer: Volunteer, data: dict) -> Volunteer:
 
     if bool(volunteer.party_relationship) != had_party_relationship and volunteer.user:
         _record_consent(
-            volunteer.user, Consent.Purpose.PARTY_SUPPORT, bool(volunteer.party_relationship), Consent.Method.PROFILE_PAGE
+            volunteer.user,
+            Consent.Purpose.PARTY_SUPPORT,
+            bool(volunteer.party_relationship),
+            Consent.Method.PROFILE_PAGE,
         )
 
     refresh_suggestions_for_volunteer.delay_on_commit(volunteer.pk)

@@ -59,7 +59,9 @@ class VolunteerProfileView(LoginRequiredMixin, FormView):
     def form_valid(self, form):
         update_volunteer(volunteer=self.volunteer, data=form.cleaned_data)
         if self.volunteer.is_paused:
-            messages.success(self.request, "Your profile is saved. You are paused, so we won't suggest you for new work.")
+            messages.success(
+                self.request, "Your profile is saved. You are paused, so we won't suggest you for new work."
+            )
         else:
             messages.success(self.request, "Your profile is saved.")
         return redirect("volunteer_profile")

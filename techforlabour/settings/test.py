@@ -19,3 +19,5 @@ STORAGES = {
 # Tests share one rate-limit bucket per client address; a fresh local cache keeps them apart from Redis.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SITE_URL = "http://testserver"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,48 @@
+"""The introduction emails through a real Celery worker fed by the Redis broker."""
+
+import time
+
+import pytest
+from django.core import mail
+
+from matching import tasks
+from matching.models import OutgoingEmail
+from matching.services import approve_match
+from matching.tests.factories import MatchFactory
+
+pytestmark = pytest.mark.celery_live
+
+
+def wait_until(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def sent_count():
+    return OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENT).count()
+
+
+def test_approval_sends_two_introductions_through_worker(celery_live_worker, organiser):
+    match = MatchFactory()
+
+    approve_match(match_id=match.pk, organiser=organiser)
+
+    assert wait_until(lambda: sent_count() == 2), "the worker did not send both introductions within 30 seconds"
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [match.volunteer.user.email, match.help_request.candidate.user.email]
+    )
+
+
+def test_task_queued_twice_sends_once(celery_live_worker, organiser):
+    match = MatchFactory()
+    approve_match(match_id=match.pk, organiser=organiser)
+    assert wait_until(lambda: sent_count() == 2)
+
+    results = [tasks.send_outgoing_email.delay(email.pk) for email in OutgoingEmail.objects.all()]
+
+    assert [result.get(timeout=30) for result in results] == [False, False]
+    assert len(mail.outbox) == 2

@@ -1,0 +1,119 @@
+"""The whole journey through the test client: signup, request, suggestions, approval, introductions."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from candidates.models import HelpRequest
+from candidates.tests.test_signup import valid_signup as valid_candidate_signup
+from matching import tasks
+from matching.models import Match, OutgoingEmail
+from volunteers.models import Volunteer
+from volunteers.tests.test_signup import valid_signup as valid_volunteer_signup
+
+CONFIRM_LINK = re.compile(r"https?://testserver(/accounts/confirm-email/[^/\s]+/)")
+
+
+def confirm_email_from_last_message(client):
+    path = CONFIRM_LINK.search(mail.outbox[-1].body).group(1)
+    response = client.post(path)
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_volunteer_to_introduction(client, organiser, django_capture_on_commit_callbacks):
+    # A volunteer signs up and confirms their email address.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("volunteer_signup"),
+            valid_volunteer_signup(email="vol@example.org", skill_engineering="3", skill_video=""),
+        )
+        assert response.status_code == 302
+        confirm_email_from_last_message(client)
+    client.logout()
+
+    # A candidate asks for help with a website.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("candidate_signup"), valid_candidate_signup(email="cand@example.org"))
+        assert response.status_code == 302
+        confirm_email_from_last_message(client)
+    response = client.get(reverse("my_requests"))
+    assert "Looking for a volunteer" in response.content.decode()
+    client.logout()
+
+    # The request already has the volunteer as its first suggestion.
+    help_request = HelpRequest.objects.get()
+    volunteer = Volunteer.objects.get()
+    suggestion = Match.objects.get(help_request=help_request)
+    assert suggestion.volunteer == volunteer
+    assert suggestion.rank == 1
+    assert suggestion.total_score > 0
+
+    # An organiser sees the ranked suggestion with its reasons and approves it.
+    client.force_login(organiser)
+    page = client.get(reverse("admin:candidates_helprequest_change", args=[help_request.pk])).content.decode()
+    assert "Jane Doe" in page
+    assert "Skill 40.0 of 40" in page
+    assert "0.0 miles" in page
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:matching_match_approve", args=[suggestion.pk]))
+    assert response.status_code == 302
+
+    # Exactly two introductions, each naming the other side and the work.
+    assert sorted(message.to[0] for message in mail.outbox) == ["cand@example.org", "vol@example.org"]
+    to_volunteer = next(message for message in mail.outbox if message.to == ["vol@example.org"])
+    to_candidate = next(message for message in mail.outbox if message.to == ["cand@example.org"])
+    assert "Asha Patel" in to_volunteer.body
+    assert "A one-page website with our pledges." in to_volunteer.body
+    assert "cand@example.org" in to_volunteer.body
+    assert "Jane Doe" in to_candidate.body
+    assert "vol@example.org" in to_candidate.body
+
+    help_request.refresh_from_db()
+    assert help_request.status == HelpRequest.Status.MATCHED
+
+    # Running the email task again sends nothing more.
+    for email in OutgoingEmail.objects.all():
+        tasks.send_outgoing_email.apply(args=[email.pk])
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_unverified_volunteer_is_not_suggested(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("volunteer_signup"), valid_volunteer_signup(email="vol@example.org", skill_engineering="3"))
+    client.logout()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("candidate_signup"), valid_candidate_signup(email="cand@example.org"))
+
+    assert not Match.objects.exists()
+
+
+@pytest.mark.django_db
+def test_volunteer_without_approve_permission_cannot_approve(client, django_user_model):
+    from matching.tests.factories import MatchFactory
+
+    match = MatchFactory()
+    staff_without_permission = django_user_model.objects.create_user(
+        "viewer@example.org", "correct-horse-battery-staple", is_staff=True
+    )
+    client.force_login(staff_without_permission)
+
+    response = client.post(reverse("admin:matching_match_approve", args=[match.pk]))
+
+    assert response.status_code == 403
+    match.refresh_from_db()
+    assert match.status == Match.Status.SUGGESTED
+
+
+@pytest.mark.django_db
+def test_approve_needs_post(client, organiser):
+    from matching.tests.factories import MatchFactory
+
+    match = MatchFactory()
+    client.force_login(organiser)
+    assert client.get(reverse("admin:matching_match_approve", args=[match.pk])).status_code == 405

@@ -42,13 +42,7 @@ def celery_live_worker(transactional_db):
 
     from techforlabour.celery import app
 
-    # Results go to Redis too, so a test can wait for a task's return value.
-    changed = {
-        "broker_url": redis_url,
-        "result_backend": redis_url,
-        "task_always_eager": False,
-        "task_ignore_result": False,
-    }
+    changed = {"broker_url": redis_url, "task_always_eager": False}
     previous = {key: app.conf[key] for key in changed}
     app.conf.update(changed)
     try:

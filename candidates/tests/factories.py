@@ -15,7 +15,7 @@ from volunteers.tests.factories import (
 
 
 class ElectionFactory(factory.django.DjangoModelFactory):
-    """A Birmingham ward with polling day 60 days from today; each one gets its own ward name."""
+    """A Birmingham ward with polling day 60 days from today. Each row gets its own ward name."""
 
     council = "Birmingham"
     ward = factory.Sequence(lambda n: f"Ward {n}")

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "volunteers",
     "candidates",
     "matching",
+    # The project package itself, for its management commands.
+    "techforlabour",
 ]
 
 MIDDLEWARE = [

@@ -50,7 +50,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class VolunteerFactory(factory.django.DjangoModelFactory):
-    """A volunteer offering professional engineering, unless `skills={area: level}` says otherwise."""
+    """A volunteer offering professional engineering, or the skills given as `skills={area: level}`."""
 
     user = factory.SubFactory(UserFactory)
     full_name = factory.Faker("name", locale=FAKER_LOCALE)

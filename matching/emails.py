@@ -7,14 +7,19 @@ sending, so when a task runs twice, or two workers race, only one of them sends.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from . import links
 from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -24,14 +29,63 @@ class EmailNotSendable(Exception):
     """The email can never be sent, such as when its recipient has no address any more."""
 
 
+@dataclass(frozen=True)
+class EmailTemplate:
+    recipient: str  # "volunteer" or "candidate"
+    template: str
+    subject: Callable[[dict], str]
+
+
+EMAIL_TEMPLATES = {
+    OutgoingEmail.Kind.OFFER: EmailTemplate(
+        "volunteer",
+        "offer",
+        lambda c: f"Can you help a campaign in {c['election'].ward}? Please answer by {c['answer_by']}",
+    ),
+    OutgoingEmail.Kind.OFFER_REMINDER: EmailTemplate(
+        "volunteer",
+        "offer_reminder",
+        lambda c: f"Reminder: a campaign in {c['election'].ward} is waiting for your answer",
+    ),
+    OutgoingEmail.Kind.INTRODUCTION_TO_VOLUNTEER: EmailTemplate(
+        "volunteer",
+        "introduction_volunteer",
+        lambda c: f"Introducing you to {c['candidate'].full_name}'s campaign in {c['election'].ward}",
+    ),
+    OutgoingEmail.Kind.INTRODUCTION_TO_CANDIDATE: EmailTemplate(
+        "candidate",
+        "introduction_candidate",
+        lambda c: f"{c['volunteer'].full_name} will help with {c['help_request'].get_skill_area_display().lower()}",
+    ),
+    OutgoingEmail.Kind.CHECK_IN_VOLUNTEER: EmailTemplate(
+        "volunteer", "check_in_volunteer", lambda c: "Are you working together?"
+    ),
+    OutgoingEmail.Kind.CHECK_IN_CANDIDATE: EmailTemplate(
+        "candidate", "check_in_candidate", lambda c: "Are you working together?"
+    ),
+    OutgoingEmail.Kind.RESULT_REQUEST: EmailTemplate(
+        "candidate",
+        "result_request",
+        lambda c: f"How did the election in {c['election'].ward} go?",
+    ),
+}
+
+
 def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
     """Render the email from its templates, addressed to its recipient."""
     match = email.match
     volunteer = match.volunteer
     help_request = match.help_request
     candidate = help_request.candidate
+    if volunteer is None or volunteer.anonymised_at or candidate.anonymised_at:
+        raise EmailNotSendable(f"Email {email.pk} is about a person whose details were erased")
+
+    template = EMAIL_TEMPLATES.get(email.kind)
+    if template is None:
+        raise EmailNotSendable(f"Unknown email kind {email.kind!r} for email {email.pk}")
 
     context = {
+        "match": match,
         "volunteer": volunteer,
         "volunteer_email": volunteer.user.email if volunteer.user else "",
         "candidate": candidate,
@@ -39,35 +93,45 @@ def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
         "help_request": help_request,
         "election": candidate.election,
         "site_url": settings.SITE_URL,
+        "answer_by": _format_date(match.offer_expires_at),
     }
-
-    if email.kind == OutgoingEmail.Kind.INTRODUCTION_TO_VOLUNTEER:
-        recipient = context["volunteer_email"]
-        template = "introduction_volunteer"
-        subject = f"Introducing you to {candidate.full_name}'s campaign in {candidate.election.ward}"
-    elif email.kind == OutgoingEmail.Kind.INTRODUCTION_TO_CANDIDATE:
-        recipient = context["candidate_email"]
-        template = "introduction_candidate"
-        subject = f"{volunteer.full_name} will help with {help_request.get_skill_area_display().lower()}"
+    if template.recipient == "volunteer":
+        context["offer_url"] = links.offer_url(match)
     else:
-        raise EmailNotSendable(f"Unknown email kind {email.kind!r} for email {email.pk}")
+        context["campaign_url"] = links.campaign_url(match)
 
+    recipient = context[f"{template.recipient}_email"]
     if not recipient:
         raise EmailNotSendable(f"Email {email.pk} has no recipient address")
 
-    text_body = render_to_string(f"emails/{template}.txt", context)
-    html_body = render_to_string(f"emails/{template}.html", context)
+    text_body = render_to_string(f"emails/{template.template}.txt", context)
+    html_body = render_to_string(f"emails/{template.template}.html", context)
     message = EmailMultiAlternatives(
-        subject=subject, body=text_body, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient]
+        subject=template.subject(context), body=text_body, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient]
     )
     message.attach_alternative(html_body, "text/html")
     return message
 
 
+def _format_date(moment) -> str:
+    if moment is None:
+        return ""
+    return date_format(timezone.localtime(moment), "l j F")
+
+
 def claim(email_id: int) -> bool:
-    """Move a pending email to sending; return False when another run already has it."""
-    claimed = OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.PENDING).update(
-        status=OutgoingEmail.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    """Mark an email as being sent; return False when another run has it or it is done.
+
+    A pending email is claimed at once. One left in "sending" by a worker that
+    died is claimed again once EMAIL_CLAIM_TIMEOUT_MINUTES have passed.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(minutes=settings.EMAIL_CLAIM_TIMEOUT_MINUTES)
+    claimable = Q(status=OutgoingEmail.Status.PENDING) | Q(
+        status=OutgoingEmail.Status.SENDING, claimed_at__lt=stale_before
+    )
+    claimed = OutgoingEmail.objects.filter(claimable, pk=email_id).update(
+        status=OutgoingEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     return claimed == 1
 
@@ -103,7 +167,9 @@ def send_outgoing_email(email_id: int) -> bool:
         raise
 
     # NOTE: if the process dies between send() and this update, the row stays in
-    # "sending" and is not sent again: at most once, never twice.
+    # "sending" and is sent again after EMAIL_CLAIM_TIMEOUT_MINUTES, so that one
+    # email can arrive twice. The window is the few milliseconds after the mail
+    # server accepted the message.
     with transaction.atomic():
         OutgoingEmail.objects.filter(pk=email_id).update(
             status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""

@@ -13,20 +13,52 @@ class MatchQuerySet(models.QuerySet):
         """Matches that take up one of the volunteer's places."""
         return self.filter(status__in=Match.ACTIVE_STATUSES)
 
+    def shortlisted(self):
+        return self.filter(status=Match.Status.SHORTLISTED).order_by("shortlist_position", "id")
+
 
 class Match(models.Model):
-    """A volunteer put forward for a help request, with the score parts that ranked them."""
+    """A volunteer put forward for a help request, with the score parts that ranked them.
+
+    The allowed changes of status are listed in `matching.lifecycle`, which is
+    the only code that changes it.
+    """
 
     class Status(models.TextChoices):
         SUGGESTED = "suggested", "Suggested"
-        APPROVED = "approved", "Approved"
+        SHORTLISTED = "shortlisted", "Shortlisted, offered if the first choice says no"
+        APPROVED = "approved", "Offer sent"
+        ACCEPTED = "accepted", "Introduced"
+        DECLINED = "declined", "Declined by the volunteer"
+        LAPSED = "lapsed", "Offer lapsed"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
         REJECTED = "rejected", "Rejected by an organiser"
+        WITHDRAWN = "withdrawn", "Withdrawn by the volunteer"
 
-    ACTIVE_STATUSES = [Status.APPROVED]
-    # Statuses that keep a volunteer from being suggested again for the same campaign.
-    CLOSED_TO_VOLUNTEER_STATUSES = [Status.REJECTED]
+    class DeclineReason(models.TextChoices):
+        TOO_BUSY = "too_busy", "Too busy"
+        NOT_MY_SKILLS = "not_my_skills", "Not my skills"
+        TOO_FAR = "too_far", "Too far"
+        OTHER = "other", "Other"
 
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="matches")
+    class Result(models.TextChoices):
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    # Matches that take up one of the volunteer's places.
+    ACTIVE_STATUSES = [Status.APPROVED, Status.ACCEPTED]
+    # Matches that keep a volunteer from being suggested again for the same campaign.
+    CLOSED_TO_VOLUNTEER_STATUSES = [Status.REJECTED, Status.DECLINED, Status.WITHDRAWN]
+
+    volunteer = models.ForeignKey(
+        Volunteer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="matches",
+        help_text="Empty once the volunteer's personal data is erased; the match stays for the network's counts.",
+    )
     help_request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="matches")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUGGESTED)
 
@@ -39,10 +71,24 @@ class Match(models.Model):
     fairness_score = models.FloatField(default=0)
     distance_miles = models.FloatField(null=True, blank=True, help_text="Empty when either place has no location.")
 
+    shortlist_position = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Order in which shortlisted volunteers are offered the work."
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    introduced_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=16, choices=DeclineReason.choices, blank=True)
+    result = models.CharField(
+        "election result", max_length=8, choices=Result.choices, blank=True, help_text="Recorded after polling day."
+    )
+    feedback = models.TextField(
+        "feedback on the volunteer", max_length=2000, blank=True, help_text="From the campaign, after polling day."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +105,8 @@ class Match(models.Model):
             models.Index(fields=["volunteer", "status"], name="match_volunteer_status_idx"),
             # Serves a request's ranked suggestions.
             models.Index(fields=["help_request", "status", "rank"], name="match_request_rank_idx"),
+            # Serves the beat task that lapses offers nobody answered.
+            models.Index(fields=["status", "offer_expires_at"], name="match_offer_expiry_idx"),
         ]
         permissions = [("approve_match", "Can approve or reject suggested matches")]
 
@@ -93,8 +141,13 @@ class OutgoingEmail(models.Model):
     """
 
     class Kind(models.TextChoices):
+        OFFER = "offer", "Offer to the volunteer"
+        OFFER_REMINDER = "offer_reminder", "Reminder of the offer"
         INTRODUCTION_TO_VOLUNTEER = "introduction_volunteer", "Introduction to the volunteer"
         INTRODUCTION_TO_CANDIDATE = "introduction_candidate", "Introduction to the campaign"
+        CHECK_IN_VOLUNTEER = "check_in_volunteer", "Check-in with the volunteer"
+        CHECK_IN_CANDIDATE = "check_in_candidate", "Check-in with the campaign"
+        RESULT_REQUEST = "result_request", "Request for the election result"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"

@@ -1,36 +1,45 @@
-"""Changes to matches: keeping suggestions fresh, approving and rejecting them."""
+"""Changes to matches: keeping suggestions fresh, offers, answers, introductions and outcomes."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Consent
 from candidates.models import HelpRequest
 from volunteers.models import Volunteer
 
-from .models import Match, MatchEvent, OutgoingEmail
+from . import lifecycle
+from .lifecycle import InvalidTransition, MatchingError
+from .models import Match, OutgoingEmail
 from .ranking import ranked_volunteers
 from .scoring import MatchingConfig
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["InvalidTransition", "MatchingError"]
 
-class MatchingError(Exception):
-    """A change to a match that is not allowed; the message is written for organisers."""
+MAX_SHORTLIST = 3
+Status = Match.Status
 
 
 def refresh_suggestions(*, help_request: HelpRequest, config: MatchingConfig | None = None) -> int:
-    """Replace a request's suggestions with the current top volunteers; return how many are kept.
+    """Replace an open request's suggestions with the current top volunteers; return how many are kept.
 
-    Approved and rejected matches are left as they are: only rows still in the
-    suggested state are rewritten.
+    Only rows still in the suggested state are rewritten. A request that is not
+    open keeps what it has, so the organisers' next choice is ready if an offer
+    is declined; a closed request loses its suggestions.
     """
     config = config or MatchingConfig.from_settings()
 
-    if help_request.status != HelpRequest.Status.OPEN:
+    if help_request.status == HelpRequest.Status.CLOSED:
         deleted, _ = Match.objects.suggested().filter(help_request=help_request).delete()
         logger.info("Cleared %d suggestions for closed help request %s", deleted, help_request.pk)
         return 0
+    if help_request.status != HelpRequest.Status.OPEN:
+        return Match.objects.suggested().filter(help_request=help_request).count()
 
     top = list(ranked_volunteers(help_request, config=config)[: config.suggestions_per_request])
 
@@ -74,69 +83,218 @@ def open_requests_for_volunteer(volunteer: Volunteer):
     return (touched_by_match | in_skill_area).distinct()
 
 
-def approve_match(*, match_id: int, organiser) -> Match:
-    """Approve a suggested match and queue the two introduction emails after commit.
+def queue_email(match: Match, kind: str) -> OutgoingEmail | None:
+    """Write an email to the outbox, once per match and kind, and send it after commit.
 
-    Raise MatchingError when the match is no longer a suggestion or the volunteer
-    has no free place left.
+    Return None when that email was already written: scheduled emails call this
+    every time they run, and the unique constraint keeps each to one.
     """
     from . import tasks
 
-    with transaction.atomic():
-        # Lock the volunteer first, then the match: two organisers approving at once
-        # for the same volunteer queue behind each other, so the capacity check holds.
-        volunteer_id = Match.objects.values_list("volunteer_id", flat=True).get(pk=match_id)
-        volunteer = Volunteer.objects.select_for_update().get(pk=volunteer_id)
-        match = Match.objects.select_for_update().select_related("help_request").get(pk=match_id)
+    email, created = OutgoingEmail.objects.get_or_create(match=match, kind=kind)
+    if not created:
+        return None
+    tasks.send_outgoing_email.delay_on_commit(email.pk)
+    return email
 
-        if match.status != Match.Status.SUGGESTED:
-            raise MatchingError(f"Match #{match.pk} is already {match.get_status_display().lower()}.")
-        if match.help_request.status != HelpRequest.Status.OPEN:
-            raise MatchingError(f"Help request #{match.help_request_id} is no longer open.")
 
-        active = Match.objects.active().filter(volunteer=volunteer).count()
-        if active >= volunteer.max_active_matches:
-            raise MatchingError(
-                f"Volunteer #{volunteer.pk} is already helping {active} campaign(s), their limit. "
-                "Choose another suggestion."
-            )
+def _lock_match(match_id: int) -> tuple[Match, Volunteer | None]:
+    """Lock the volunteer, then the match, always in that order so that two approvals cannot deadlock."""
+    volunteer_id = Match.objects.values_list("volunteer_id", flat=True).get(pk=match_id)
+    volunteer = Volunteer.objects.select_for_update().filter(pk=volunteer_id).first()
+    match = Match.objects.select_for_update().select_related("help_request").get(pk=match_id)
+    return match, volunteer
 
-        now = timezone.now()
-        match.status = Match.Status.APPROVED
-        match.decided_by = organiser
-        match.decided_at = now
-        match.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-        MatchEvent.objects.create(match=match, action="match.approved", actor=organiser)
 
-        Volunteer.objects.filter(pk=volunteer.pk).update(last_matched_day=timezone.localdate().toordinal())
-        HelpRequest.objects.filter(pk=match.help_request_id).update(status=HelpRequest.Status.MATCHED)
-        # The request is met: its other suggestions are no longer needed.
-        Match.objects.suggested().filter(help_request_id=match.help_request_id).delete()
+def _check_capacity(volunteer: Volunteer | None) -> None:
+    if volunteer is None:
+        raise MatchingError("This volunteer's details have been erased.")
+    if volunteer.is_paused:
+        raise MatchingError(f"Volunteer #{volunteer.pk} has paused, so they cannot be offered work now.")
+    active = Match.objects.active().filter(volunteer=volunteer).count()
+    if active >= volunteer.max_active_matches:
+        raise MatchingError(
+            f"Volunteer #{volunteer.pk} is already helping {active} campaign(s), their limit. Choose another suggestion."
+        )
 
-        emails = [
-            OutgoingEmail.objects.create(match=match, kind=kind)
-            for kind in (OutgoingEmail.Kind.INTRODUCTION_TO_VOLUNTEER, OutgoingEmail.Kind.INTRODUCTION_TO_CANDIDATE)
-        ]
-        for email in emails:
-            tasks.send_outgoing_email.delay_on_commit(email.pk)
 
-    logger.info("Match %s approved by user %s", match.pk, getattr(organiser, "pk", None))
+def _send_offer(match: Match, volunteer: Volunteer, *, actor) -> Match:
+    """Offer the work to the volunteer; the caller holds the locks."""
+    now = timezone.now()
+    lifecycle.move(
+        match,
+        Status.APPROVED,
+        actor=actor,
+        decided_by=actor,
+        decided_at=now,
+        offered_at=now,
+        offer_expires_at=now + timedelta(days=settings.OFFER_ANSWER_DAYS),
+        shortlist_position=None,
+    )
+    Volunteer.objects.filter(pk=volunteer.pk).update(last_matched_day=timezone.localdate().toordinal())
+    HelpRequest.objects.filter(pk=match.help_request_id).update(status=HelpRequest.Status.OFFERED)
+    queue_email(match, OutgoingEmail.Kind.OFFER)
     return match
 
 
+def approve_match(*, match_id: int, organiser) -> Match:
+    """Approve a suggestion: the volunteer is sent an offer, without anyone's contact details.
+
+    Raise MatchingError when the match is no longer a suggestion, the request is
+    not open, or the volunteer has no free place left.
+    """
+    with transaction.atomic():
+        match, volunteer = _lock_match(match_id)
+        if match.status not in {Status.SUGGESTED, Status.SHORTLISTED}:
+            raise MatchingError(
+                f"Match #{match.pk} is no longer a suggestion: its status is “{match.get_status_display()}”."
+            )
+        if match.help_request.status != HelpRequest.Status.OPEN:
+            raise MatchingError(
+                f"Help request #{match.help_request_id} is {match.help_request.get_status_display().lower()}, "
+                "so no new offer can be sent."
+            )
+        _check_capacity(volunteer)
+        _send_offer(match, volunteer, actor=organiser)
+
+    logger.info("Match %s approved by user %s; offer queued", match.pk, getattr(organiser, "pk", None))
+    return match
+
+
+def approve_shortlist(*, match_ids: list[int], organiser) -> Match:
+    """Offer the work to the first volunteer and keep up to two more, in order, for if they say no."""
+    if not 1 <= len(match_ids) <= MAX_SHORTLIST:
+        raise MatchingError(f"Choose from 1 to {MAX_SHORTLIST} suggestions for a shortlist.")
+
+    with transaction.atomic():
+        matches = list(Match.objects.filter(pk__in=match_ids).select_related("help_request"))
+        if len({match.help_request_id for match in matches}) != 1:
+            raise MatchingError("A shortlist must be for one help request. Choose suggestions for the same request.")
+        by_id = {match.pk: match for match in matches}
+        first = approve_match(match_id=match_ids[0], organiser=organiser)
+        for position, match_id in enumerate(match_ids[1:], start=2):
+            lifecycle.move(by_id[match_id], Status.SHORTLISTED, actor=organiser, shortlist_position=position)
+    logger.info("Shortlist of %d approved for help request %s", len(match_ids), first.help_request_id)
+    return first
+
+
 def reject_match(*, match_id: int, organiser, note: str = "") -> Match:
-    """Reject a suggested match, so the volunteer is not suggested to this campaign again."""
+    """Reject a suggestion, so the volunteer is not suggested to this campaign again."""
     with transaction.atomic():
         match = Match.objects.select_for_update().get(pk=match_id)
-        if match.status != Match.Status.SUGGESTED:
-            raise MatchingError(f"Match #{match.pk} is already {match.get_status_display().lower()}.")
-
-        match.status = Match.Status.REJECTED
-        match.decided_by = organiser
-        match.decided_at = timezone.now()
-        match.rank = None
-        match.save(update_fields=["status", "decided_by", "decided_at", "rank", "updated_at"])
-        MatchEvent.objects.create(match=match, action="match.rejected", actor=organiser, note=note[:500])
-
+        lifecycle.move(
+            match,
+            Status.REJECTED,
+            actor=organiser,
+            note=note,
+            decided_by=organiser,
+            decided_at=timezone.now(),
+            rank=None,
+        )
     logger.info("Match %s rejected by user %s", match.pk, getattr(organiser, "pk", None))
+    return match
+
+
+def accept_offer(*, match_id: int, actor=None) -> Match:
+    """The volunteer says yes: both sides are introduced with each other's contact details.
+
+    The acceptance is recorded as the volunteer's consent to share their details
+    with this campaign alone.
+    """
+    with transaction.atomic():
+        match, volunteer = _lock_match(match_id)
+        now = timezone.now()
+        lifecycle.move(match, Status.ACCEPTED, actor=actor, answered_at=now, introduced_at=now)
+        HelpRequest.objects.filter(pk=match.help_request_id).update(status=HelpRequest.Status.MATCHED)
+
+        for waiting in Match.objects.shortlisted().filter(help_request_id=match.help_request_id):
+            lifecycle.move(waiting, Status.CANCELLED, note="Another volunteer accepted the offer.")
+        Match.objects.suggested().filter(help_request_id=match.help_request_id).delete()
+
+        if volunteer is not None and volunteer.user_id:
+            Consent.objects.create(
+                user_id=volunteer.user_id,
+                purpose=Consent.Purpose.SHARE_WITH_CAMPAIGN,
+                notice_version=settings.PRIVACY_NOTICE_VERSION,
+                method=Consent.Method.OFFER_LINK,
+                match=match,
+            )
+        queue_email(match, OutgoingEmail.Kind.INTRODUCTION_TO_VOLUNTEER)
+        queue_email(match, OutgoingEmail.Kind.INTRODUCTION_TO_CANDIDATE)
+
+    logger.info("Match %s accepted; introductions queued", match.pk)
+    return match
+
+
+def decline_offer(*, match_id: int, reason: str = "", actor=None) -> Match:
+    """The volunteer says no: the next on the shortlist is offered, or the request goes back to the queue."""
+    if reason and reason not in Match.DeclineReason.values:
+        raise MatchingError("Choose one of the reasons given, or none.")
+    with transaction.atomic():
+        match, _ = _lock_match(match_id)
+        lifecycle.move(match, Status.DECLINED, actor=actor, answered_at=timezone.now(), decline_reason=reason)
+        _offer_to_next(match.help_request)
+    logger.info("Match %s declined", match.pk)
+    return match
+
+
+def lapse_offer(*, match_id: int) -> Match:
+    """Nobody answered the offer in time: treat it as declined, without a reason."""
+    with transaction.atomic():
+        match, _ = _lock_match(match_id)
+        if match.offer_expires_at is None or match.offer_expires_at > timezone.now():
+            raise MatchingError(f"The offer of match #{match.pk} has not expired yet.")
+        lifecycle.move(match, Status.LAPSED, note="No answer before the offer expired.")
+        _offer_to_next(match.help_request)
+    logger.info("Offer of match %s lapsed", match.pk)
+    return match
+
+
+def _offer_to_next(help_request: HelpRequest) -> Match | None:
+    """Offer the work to the next shortlisted volunteer who is free, or reopen the request."""
+    for candidate_match in Match.objects.shortlisted().filter(help_request=help_request):
+        _, volunteer = _lock_match(candidate_match.pk)
+        candidate_match.refresh_from_db()
+        try:
+            _check_capacity(volunteer)
+        except MatchingError:
+            lifecycle.move(candidate_match, Status.CANCELLED, note="No free place when their turn came.")
+            continue
+        logger.info("Offering help request %s to the next on its shortlist", help_request.pk)
+        return _send_offer(candidate_match, volunteer, actor=None)
+
+    from . import tasks
+
+    HelpRequest.objects.filter(pk=help_request.pk).update(status=HelpRequest.Status.OPEN)
+    tasks.refresh_suggestions_for_request.delay_on_commit(help_request.pk)
+    logger.info("Help request %s is back in the organisers' queue", help_request.pk)
+    return None
+
+
+def mark_not_a_fit(*, match_id: int, note: str = "", actor=None) -> Match:
+    """The campaign says the introduced volunteer is not a fit: the request goes back to the queue."""
+    with transaction.atomic():
+        match, _ = _lock_match(match_id)
+        lifecycle.move(match, Status.CANCELLED, actor=actor, note=note or "The campaign said it was not a fit.")
+        HelpRequest.objects.filter(pk=match.help_request_id).update(status=HelpRequest.Status.OPEN)
+        from . import tasks
+
+        tasks.refresh_suggestions_for_request.delay_on_commit(match.help_request_id)
+    logger.info("Match %s cancelled as not a fit", match.pk)
+    return match
+
+
+def record_result(*, match_id: int, result: str, feedback: str = "", actor=None) -> Match:
+    """Record the election result and the campaign's feedback; an introduced match is then completed."""
+    if result not in Match.Result.values:
+        raise MatchingError("Choose won or lost.")
+    with transaction.atomic():
+        match = Match.objects.select_for_update().get(pk=match_id)
+        if match.status not in {Status.ACCEPTED, Status.COMPLETED}:
+            raise MatchingError(f"Match #{match.pk} is {match.get_status_display().lower()}, so it has no result.")
+        if match.status == Status.ACCEPTED:
+            lifecycle.move(match, Status.COMPLETED, actor=actor, result=result, feedback=feedback[:2000])
+        else:
+            Match.objects.filter(pk=match.pk).update(result=result, feedback=feedback[:2000])
+    logger.info("Result recorded for match %s", match.pk)
     return match

@@ -8,7 +8,7 @@ from celery import shared_task
 from candidates.models import HelpRequest
 from volunteers.models import Volunteer
 
-from . import emails, services
+from . import batch, emails, followups, services
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,17 @@ def refresh_suggestions_for_volunteer(volunteer_id: int) -> int:
     return refreshed
 
 
+@shared_task
+def refresh_suggestions_for_recent_volunteers() -> int:
+    """Refresh, each once, the open requests that volunteers changed since the last run can affect."""
+    return batch.refresh_for_recent_volunteers().requests
+
+
+# acks_late: a worker killed mid-send leaves the message on the broker, so the
+# task runs again; the outbox claim keeps that second run from sending twice.
 @shared_task(
     bind=True,
+    acks_late=True,
     autoretry_for=TRANSIENT_EMAIL_ERRORS,
     retry_backoff=5,
     retry_backoff_max=600,
@@ -57,3 +66,28 @@ def send_outgoing_email(self, email_id: int) -> bool:
             return False
         logger.info("Retrying email %s (attempt %d)", email_id, self.request.retries + 1)
         raise
+
+
+@shared_task
+def lapse_expired_offers() -> int:
+    return followups.lapse_expired_offers()
+
+
+@shared_task
+def send_offer_reminders() -> int:
+    return followups.send_offer_reminders()
+
+
+@shared_task
+def send_check_ins() -> int:
+    return followups.send_check_ins()
+
+
+@shared_task
+def request_results() -> int:
+    return followups.request_results()
+
+
+@shared_task
+def requeue_unsent_emails() -> int:
+    return followups.requeue_unsent_emails()

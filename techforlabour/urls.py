@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,5 +10,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("volunteer/", include("volunteers.urls")),
     path("campaigns/", include("candidates.urls")),
+    path("matches/", include("matching.urls")),
     path("admin/", admin.site.urls),
+    # For the proxy and monitors; SECURE_REDIRECT_EXEMPT in production settings lets them answer over HTTP.
+    path("healthz", health.healthz, name="healthz"),
+    path("livez", health.livez, name="livez"),
 ]

@@ -7,7 +7,7 @@ from django.core import mail
 
 from matching import tasks
 from matching.models import OutgoingEmail
-from matching.services import approve_match
+from matching.services import accept_offer, approve_match
 from matching.tests.factories import MatchFactory
 
 pytestmark = pytest.mark.celery_live
@@ -26,13 +26,16 @@ def sent_count():
     return OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENT).count()
 
 
-def test_approval_sends_two_introductions_through_worker(celery_live_worker, organiser):
+def test_offer_and_introductions_through_worker(celery_live_worker, organiser):
     match = MatchFactory()
 
     approve_match(match_id=match.pk, organiser=organiser)
+    assert wait_until(lambda: sent_count() == 1), "the worker did not send the offer within 30 seconds"
+    assert [message.to[0] for message in mail.outbox] == [match.volunteer.user.email]
 
-    assert wait_until(lambda: sent_count() == 2), "the worker did not send both introductions within 30 seconds"
-    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+    accept_offer(match_id=match.pk)
+    assert wait_until(lambda: sent_count() == 3), "the worker did not send both introductions within 30 seconds"
+    assert sorted(message.to[0] for message in mail.outbox[1:]) == sorted(
         [match.volunteer.user.email, match.help_request.candidate.user.email]
     )
 
@@ -40,15 +43,16 @@ def test_approval_sends_two_introductions_through_worker(celery_live_worker, org
 def test_task_queued_twice_sends_once(celery_live_worker, organiser, caplog):
     match = MatchFactory()
     approve_match(match_id=match.pk, organiser=organiser)
-    assert wait_until(lambda: sent_count() == 2)
+    accept_offer(match_id=match.pk)
+    assert wait_until(lambda: sent_count() == 3)
 
     with caplog.at_level("INFO", logger="matching.emails"):
         for email in OutgoingEmail.objects.all():
             tasks.send_outgoing_email.delay(email.pk)
 
         def duplicates_handled():
-            return sum("is not pending" in record.getMessage() for record in caplog.records) == 2
+            return sum("is not pending" in record.getMessage() for record in caplog.records) == 3
 
         assert wait_until(duplicates_handled), "the worker did not run the duplicate tasks within 30 seconds"
 
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3

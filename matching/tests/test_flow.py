@@ -14,6 +14,7 @@ from volunteers.models import Volunteer
 from volunteers.tests.test_signup import valid_signup as valid_volunteer_signup
 
 CONFIRM_LINK = re.compile(r"https?://testserver(/accounts/confirm-email/[^/\s]+/)")
+OFFER_LINK = re.compile(r"Say yes: https?://testserver(/matches/offer/\S+)")
 
 
 def confirm_email_from_last_message(client):
@@ -62,6 +63,27 @@ def test_volunteer_to_introduction(client, organiser, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:matching_match_approve", args=[suggestion.pk]))
     assert response.status_code == 302
+    client.logout()
+
+    # The volunteer is offered the work, without the campaign's contact details.
+    assert [message.to for message in mail.outbox] == [["vol@example.org"]]
+    offer = mail.outbox[0]
+    assert "A one-page website with our pledges." in offer.body
+    assert "Asha" in offer.body, "the candidate's first name only"
+    assert "Patel" not in offer.body
+    assert "cand@example.org" not in offer.body
+    assert "0121 496 0000" not in offer.body
+    accept_path = OFFER_LINK.search(offer.body).group(1)
+
+    # The volunteer follows the link and says yes.
+    page = client.get(accept_path)
+    assert page.status_code == 200
+    assert "Can you help this campaign?" in page.content.decode()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(accept_path.split("?")[0], {"answer": "accept"})
+    assert response.status_code == 200
+    assert "Thank you for saying yes" in response.content.decode()
 
     # Exactly two introductions, each naming the other side and the work.
     assert sorted(message.to[0] for message in mail.outbox) == ["cand@example.org", "vol@example.org"]
@@ -72,13 +94,17 @@ def test_volunteer_to_introduction(client, organiser, django_capture_on_commit_c
     assert "cand@example.org" in to_volunteer.body
     assert "Jane Doe" in to_candidate.body
     assert "vol@example.org" in to_candidate.body
+    assert "not a fit" in to_candidate.body
 
     help_request.refresh_from_db()
     assert help_request.status == HelpRequest.Status.MATCHED
 
-    # Running the email task again sends nothing more.
+    # Running the email tasks again sends nothing more, and the link works only once.
     for email in OutgoingEmail.objects.all():
         tasks.send_outgoing_email.apply(args=[email.pk])
+    assert len(mail.outbox) == 2
+    again = client.post(accept_path.split("?")[0], {"answer": "accept"})
+    assert "You have already said yes" in again.content.decode()
     assert len(mail.outbox) == 2
 
 

@@ -6,10 +6,11 @@ from unittest import mock
 import pytest
 from django.core import mail
 
+from accounts.models import Consent
 from candidates.models import HelpRequest
 from matching import emails, tasks
 from matching.models import Match, MatchEvent, OutgoingEmail
-from matching.services import MatchingError, approve_match, refresh_suggestions, reject_match
+from matching.services import MatchingError, accept_offer, approve_match, refresh_suggestions, reject_match
 from matching.tests.factories import MatchFactory
 from volunteers.tests.factories import VolunteerFactory
 
@@ -21,20 +22,44 @@ def suggestion(db):
 
 
 @pytest.mark.django_db
-def test_approve_writes_outbox_and_sends_two_introductions(suggestion, organiser, django_capture_on_commit_callbacks):
+def test_approve_sends_offer_without_contact_details(suggestion, organiser, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         approve_match(match_id=suggestion.pk, organiser=organiser)
 
-    assert len(callbacks) == 2
+    assert len(callbacks) == 1
     suggestion.refresh_from_db()
     assert suggestion.status == Match.Status.APPROVED
     assert suggestion.decided_by == organiser
-    assert suggestion.help_request.status == HelpRequest.Status.MATCHED
+    assert suggestion.offer_expires_at > suggestion.offered_at
+    assert suggestion.help_request.status == HelpRequest.Status.OFFERED
     assert MatchEvent.objects.filter(match=suggestion, action="match.approved", actor=organiser).exists()
-    assert suggestion.volunteer.__class__.objects.get(pk=suggestion.volunteer_id).last_matched_day is not None
 
-    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {OutgoingEmail.Status.SENT}
-    assert len(mail.outbox) == 2
+    assert [message.to for message in mail.outbox] == [[suggestion.volunteer.user.email]]
+    offer = mail.outbox[0]
+    candidate = suggestion.help_request.candidate
+    assert candidate.user.email not in offer.body
+    assert candidate.phone not in offer.body
+    assert "张伟" in offer.body, "the candidate's first name is in the offer"
+    assert offer.alternatives, "every email has an HTML part"
+
+
+@pytest.mark.django_db
+def test_accept_sends_two_introductions(suggestion, organiser, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_match(match_id=suggestion.pk, organiser=organiser)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        accept_offer(match_id=suggestion.pk)
+
+    assert len(callbacks) == 2
+    suggestion.refresh_from_db()
+    assert suggestion.status == Match.Status.ACCEPTED
+    assert suggestion.help_request.status == HelpRequest.Status.MATCHED
+    consent = Consent.objects.get(purpose=Consent.Purpose.SHARE_WITH_CAMPAIGN)
+    assert consent.user == suggestion.volunteer.user
+    assert consent.match == suggestion
+
     volunteer_email = suggestion.volunteer.user.email
     candidate_email = suggestion.help_request.candidate.user.email
     by_recipient = {message.to[0]: message for message in mail.outbox}
@@ -56,20 +81,21 @@ def test_approve_writes_outbox_and_sends_two_introductions(suggestion, organiser
 def test_email_task_run_twice_sends_once(suggestion, organiser, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         approve_match(match_id=suggestion.pk, organiser=organiser)
-    assert len(mail.outbox) == 2
+        accept_offer(match_id=suggestion.pk)
+    assert len(mail.outbox) == 3
 
     for email in OutgoingEmail.objects.all():
         assert tasks.send_outgoing_email.apply(args=[email.pk]).get() is False
 
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
 
 
 @pytest.mark.django_db
 def test_approving_twice_is_refused(suggestion, organiser):
     approve_match(match_id=suggestion.pk, organiser=organiser)
-    with pytest.raises(MatchingError, match="already approved"):
+    with pytest.raises(MatchingError, match="no longer a suggestion"):
         approve_match(match_id=suggestion.pk, organiser=organiser)
-    assert OutgoingEmail.objects.count() == 2
+    assert OutgoingEmail.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -141,7 +167,7 @@ def test_email_to_erased_person_is_marked_failed(suggestion, organiser):
     suggestion.volunteer.save()
     user.delete()
 
-    email = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.INTRODUCTION_TO_VOLUNTEER)
+    email = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.OFFER)
     assert emails.send_outgoing_email(email.pk) is False
     email.refresh_from_db()
     assert email.status == OutgoingEmail.Status.FAILED

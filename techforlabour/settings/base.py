@@ -112,6 +112,7 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Tech for Labour: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 LOGIN_REDIRECT_URL = "home"
@@ -159,6 +160,28 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Every task here takes seconds, so an hour never re-runs a task still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
+# Every scheduled job, in one place. Each job is safe to run twice.
+CELERY_BEAT_SCHEDULE = {
+    # Send emails still waiting after a few minutes, such as one approved while Redis was down.
+    "requeue-unsent-emails": {"task": "matching.tasks.requeue_unsent_emails", "schedule": 60.0},
+    # Offers nobody answered in OFFER_ANSWER_DAYS lapse; the next on the shortlist is offered.
+    "lapse-expired-offers": {"task": "matching.tasks.lapse_expired_offers", "schedule": 15 * 60.0},
+    # One reminder half-way through the time a volunteer has to answer an offer.
+    "send-offer-reminders": {"task": "matching.tasks.send_offer_reminders", "schedule": 15 * 60.0},
+    # One check-in to both sides a week after an introduction.
+    "send-check-ins": {"task": "matching.tasks.send_check_ins", "schedule": 60 * 60.0},
+    # After polling day, ask each introduced campaign for its result.
+    "request-results": {"task": "matching.tasks.request_results", "schedule": 6 * 60 * 60.0},
+    # Every 5 minutes, re-rank the open requests that volunteers who signed up or changed
+    # their profile since the last run could join or leave. A run still queued after
+    # 4 minutes is dropped: the next one picks up from where the last finished run ended.
+    "refresh-suggestions-for-recent-volunteers": {
+        "task": "matching.tasks.refresh_suggestions_for_recent_volunteers",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 4 * 60.0},
+    },
+}
+
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -192,6 +215,15 @@ MATCHING = {
 }
 
 PRIVACY_NOTICE_VERSION = "2026-12-01"
+
+# Offers and follow-ups, in days; emails in the outbox, in minutes.
+OFFER_ANSWER_DAYS = env.int("OFFER_ANSWER_DAYS", default=3)
+CAMPAIGN_LINK_DAYS = 180
+CHECK_IN_AFTER_DAYS = 7
+# A pending email older than this is queued again by beat, for when the broker was down at approval.
+EMAIL_REQUEUE_AFTER_MINUTES = 2
+# A worker that claimed an email and died is assumed gone after this long, and the email is sent again.
+EMAIL_CLAIM_TIMEOUT_MINUTES = 10
 
 LOGGING = {
     "version": 1,

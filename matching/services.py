@@ -114,7 +114,8 @@ def _check_capacity(volunteer: Volunteer | None) -> None:
     active = Match.objects.active().filter(volunteer=volunteer).count()
     if active >= volunteer.max_active_matches:
         raise MatchingError(
-            f"Volunteer #{volunteer.pk} is already helping {active} campaign(s), their limit. Choose another suggestion."
+            f"Volunteer #{volunteer.pk} is already helping {active} campaign(s), their limit. "
+            "Choose another suggestion."
         )
 
 

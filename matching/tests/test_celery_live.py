@@ -43,6 +43,8 @@ def test_offer_and_introductions_through_worker(celery_live_worker, organiser):
 def test_task_queued_twice_sends_once(celery_live_worker, organiser, caplog):
     match = MatchFactory()
     approve_match(match_id=match.pk, organiser=organiser)
+    # Wait for each send before the next change: SQLite's shared in-memory test database locks whole tables.
+    assert wait_until(lambda: sent_count() == 1)
     accept_offer(match_id=match.pk)
     assert wait_until(lambda: sent_count() == 3)
 

@@ -119,28 +119,38 @@ def _format_date(moment) -> str:
     return date_format(timezone.localtime(moment), "l j F")
 
 
+class EmailBusy(Exception):
+    """Another run claimed the email recently and may still be sending it."""
+
+
 def claim(email_id: int) -> bool:
-    """Mark an email as being sent; return False when another run has it or it is done.
+    """Mark an email as being sent; return False when it is sent, failed, cancelled or gone.
 
     A pending email is claimed at once. One left in "sending" by a worker that
-    died is claimed again once EMAIL_CLAIM_TIMEOUT_MINUTES have passed.
+    died is claimed again once EMAIL_CLAIM_TIMEOUT_SECONDS have passed; before
+    that, EmailBusy is raised so the caller can try again later.
     """
     now = timezone.now()
-    stale_before = now - timedelta(minutes=settings.EMAIL_CLAIM_TIMEOUT_MINUTES)
+    stale_before = now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT_SECONDS)
     claimable = Q(status=OutgoingEmail.Status.PENDING) | Q(
         status=OutgoingEmail.Status.SENDING, claimed_at__lt=stale_before
     )
     claimed = OutgoingEmail.objects.filter(claimable, pk=email_id).update(
         status=OutgoingEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
-    return claimed == 1
+    if claimed == 1:
+        return True
+    if OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.SENDING).exists():
+        raise EmailBusy(f"Email {email_id} was claimed less than {settings.EMAIL_CLAIM_TIMEOUT_SECONDS} s ago")
+    return False
 
 
 def send_outgoing_email(email_id: int) -> bool:
     """Send one outbox email at most once; return True when this call sent it.
 
     A transport error puts the row back to pending and is raised again, so the
-    caller (a Celery task) can retry. An email that can never be sent is marked failed.
+    caller (a Celery task) can retry. An email that can never be sent is marked
+    failed. EmailBusy means another run may be sending it right now.
     """
     if not claim(email_id):
         logger.info("Email %s is not pending; nothing to send", email_id)
@@ -167,7 +177,7 @@ def send_outgoing_email(email_id: int) -> bool:
         raise
 
     # NOTE: if the process dies between send() and this update, the row stays in
-    # "sending" and is sent again after EMAIL_CLAIM_TIMEOUT_MINUTES, so that one
+    # "sending" and is sent again after EMAIL_CLAIM_TIMEOUT_SECONDS, so that one
     # email can arrive twice. The window is the few milliseconds after the mail
     # server accepted the message.
     with transaction.atomic():

@@ -82,16 +82,16 @@ def requeue_unsent_emails() -> int:
     waiting = OutgoingEmail.objects.filter(
         Q(
             status=OutgoingEmail.Status.PENDING,
-            created_at__lt=now - timedelta(minutes=settings.EMAIL_REQUEUE_AFTER_MINUTES),
+            created_at__lt=now - timedelta(seconds=settings.EMAIL_REQUEUE_AFTER_SECONDS),
         )
         | Q(
             status=OutgoingEmail.Status.SENDING,
-            claimed_at__lt=now - timedelta(minutes=settings.EMAIL_CLAIM_TIMEOUT_MINUTES),
+            claimed_at__lt=now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT_SECONDS),
         )
     )
     email_ids = list(waiting.values_list("pk", flat=True)[:500])
     for email_id in email_ids:
-        tasks.send_outgoing_email.delay(email_id)
+        tasks.enqueue_email(email_id)
     if email_ids:
         logger.info("Queued %d unsent emails again", len(email_ids))
     return len(email_ids)

@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -94,7 +95,7 @@ def queue_email(match: Match, kind: str) -> OutgoingEmail | None:
     email, created = OutgoingEmail.objects.get_or_create(match=match, kind=kind)
     if not created:
         return None
-    tasks.send_outgoing_email.delay_on_commit(email.pk)
+    transaction.on_commit(partial(tasks.enqueue_email, email.pk))
     return email
 
 
@@ -299,3 +300,35 @@ def record_result(*, match_id: int, result: str, feedback: str = "", actor=None)
             Match.objects.filter(pk=match.pk).update(result=result, feedback=feedback[:2000])
     logger.info("Result recorded for match %s", match.pk)
     return match
+
+
+def close_help_request(*, help_request_id: int, note: str) -> int:
+    """Close a request that no longer needs a volunteer, such as after polling day; return offers withdrawn.
+
+    An unanswered offer and the shortlist behind it are cancelled with `note`,
+    the suggestions are removed, and the request is closed. A request already
+    matched or closed is left as it is.
+
+    NOTE: an organiser approving a suggestion at the moment its request closes can
+    still leave an offer on the closed request, because approve_match reads the
+    request's status without locking it. The offer then lapses as usual.
+    """
+    withdrawn = 0
+    with transaction.atomic():
+        # Volunteer, then match, then the request: the order approve_match takes its locks in.
+        live = Match.objects.filter(
+            help_request_id=help_request_id, status__in=[Status.APPROVED, Status.SHORTLISTED]
+        ).order_by("pk")
+        for match_id in list(live.values_list("pk", flat=True)):
+            match, _ = _lock_match(match_id)
+            if match.status not in {Status.APPROVED, Status.SHORTLISTED}:
+                continue
+            was_offer = match.status == Status.APPROVED
+            lifecycle.move(match, Status.CANCELLED, note=note)
+            withdrawn += int(was_offer)
+        Match.objects.suggested().filter(help_request_id=help_request_id).delete()
+        closed = HelpRequest.objects.filter(
+            pk=help_request_id, status__in=[HelpRequest.Status.OPEN, HelpRequest.Status.OFFERED]
+        ).update(status=HelpRequest.Status.CLOSED, updated_at=timezone.now())
+    logger.info("Help request %s closed=%s; %d offers withdrawn", help_request_id, bool(closed), withdrawn)
+    return withdrawn

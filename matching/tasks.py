@@ -4,6 +4,7 @@ import logging
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 
 from candidates.models import HelpRequest
 from volunteers.models import Volunteer
@@ -52,7 +53,7 @@ def refresh_suggestions_for_recent_volunteers() -> int:
     bind=True,
     acks_late=True,
     autoretry_for=TRANSIENT_EMAIL_ERRORS,
-    retry_backoff=5,
+    retry_backoff=settings.EMAIL_RETRY_BACKOFF_SECONDS,
     retry_backoff_max=600,
     retry_jitter=True,
     max_retries=6,
@@ -60,12 +61,30 @@ def refresh_suggestions_for_recent_volunteers() -> int:
 def send_outgoing_email(self, email_id: int) -> bool:
     try:
         return emails.send_outgoing_email(email_id)
+    except emails.EmailBusy:
+        # Another run claimed it moments ago: look again once that claim can be taken over.
+        logger.info("Email %s is being sent by another run; checking again later", email_id)
+        raise self.retry(countdown=settings.EMAIL_CLAIM_TIMEOUT_SECONDS + 1, max_retries=None) from None
     except TRANSIENT_EMAIL_ERRORS as error:
         if self.request.retries >= self.max_retries:
             emails.mark_failed(email_id, error)
             return False
         logger.info("Retrying email %s (attempt %d)", email_id, self.request.retries + 1)
         raise
+
+
+def enqueue_email(email_id: int) -> None:
+    """Queue an outbox email for sending, and carry on if the broker cannot be reached.
+
+    The row is already committed, so the beat job that queues unsent emails
+    again sends it once the broker is back.
+    """
+    try:
+        send_outgoing_email.delay(email_id)
+    except Exception:
+        logger.warning(
+            "Could not queue email %s; it will be queued again when the broker answers", email_id, exc_info=True
+        )
 
 
 @shared_task

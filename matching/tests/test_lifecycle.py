@@ -353,7 +353,7 @@ def test_requeue_sends_email_left_pending(offered, settings, django_capture_on_c
     mail.outbox.clear()
     assert followups.requeue_unsent_emails() == 0, "too recent to requeue"
 
-    with freeze_time(timezone.now() + timedelta(minutes=settings.EMAIL_REQUEUE_AFTER_MINUTES + 1)):
+    with freeze_time(timezone.now() + timedelta(seconds=settings.EMAIL_REQUEUE_AFTER_SECONDS + 1)):
         assert followups.requeue_unsent_emails() == 1
     assert len(mail.outbox) == 1
     assert followups.requeue_unsent_emails() == 0
@@ -361,14 +361,15 @@ def test_requeue_sends_email_left_pending(offered, settings, django_capture_on_c
 
 @pytest.mark.django_db
 def test_email_claimed_by_dead_worker_is_sent_after_timeout(offered, settings):
-    from matching.emails import send_outgoing_email
+    from matching.emails import EmailBusy, send_outgoing_email
 
     email = OutgoingEmail.objects.get()
     OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.SENDING, claimed_at=timezone.now())
     mail.outbox.clear()
 
-    assert send_outgoing_email(email.pk) is False, "another worker may still be sending it"
-    with freeze_time(timezone.now() + timedelta(minutes=settings.EMAIL_CLAIM_TIMEOUT_MINUTES + 1)):
+    with pytest.raises(EmailBusy):
+        send_outgoing_email(email.pk)
+    with freeze_time(timezone.now() + timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT_SECONDS + 1)):
         assert send_outgoing_email(email.pk) is True
     assert len(mail.outbox) == 1
 

@@ -158,7 +158,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Redis redelivers a task that is not acknowledged within this many seconds.
 # Every task here takes seconds, so an hour never re-runs a task still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 
 # Every scheduled job, in one place. Each job is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
@@ -216,14 +216,16 @@ MATCHING = {
 
 PRIVACY_NOTICE_VERSION = "2026-12-01"
 
-# Offers and follow-ups, in days; emails in the outbox, in minutes.
+# Offers and follow-ups, in days; emails in the outbox, in seconds.
 OFFER_ANSWER_DAYS = env.int("OFFER_ANSWER_DAYS", default=3)
 CAMPAIGN_LINK_DAYS = 180
 CHECK_IN_AFTER_DAYS = 7
 # A pending email older than this is queued again by beat, for when the broker was down at approval.
-EMAIL_REQUEUE_AFTER_MINUTES = 2
+EMAIL_REQUEUE_AFTER_SECONDS = env.int("EMAIL_REQUEUE_AFTER_SECONDS", default=120)
 # A worker that claimed an email and died is assumed gone after this long, and the email is sent again.
-EMAIL_CLAIM_TIMEOUT_MINUTES = 10
+EMAIL_CLAIM_TIMEOUT_SECONDS = env.int("EMAIL_CLAIM_TIMEOUT_SECONDS", default=600)
+# First wait before retrying an email after a transport error; it doubles on each retry, up to ten minutes.
+EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=5)
 
 LOGGING = {
     "version": 1,

@@ -238,7 +238,9 @@ def test_worker_killed_mid_send_still_sends_once(faults, organiser):
     slow_worker.kill()
     assert faults.delivered() == []
 
-    # The new worker gets the unacknowledged task back from Redis and takes over the stale claim.
+    # Once the visibility timeout has passed, a new worker gets the unacknowledged
+    # task back from Redis when it starts, and takes over the stale claim.
+    time.sleep(4)
     worker = faults.start_worker(FAULT_EMAIL_DELAY="0")
     assert wait_until(lambda: sent_count() == 1, timeout=90), worker.log_path.read_text()
     time.sleep(2)

@@ -28,8 +28,8 @@ def lapse_expired_offers() -> int:
             lapse_offer(match_id=match_id)
             lapsed += 1
         except MatchingError:
-            # The volunteer answered in the meantime; their answer stands.
-            logger.info("Offer of match %s was answered before it could lapse", match_id)
+            # The volunteer accepted or declined in the meantime, and that decision is kept.
+            logger.info("Offer of match %s was accepted or declined before it could lapse", match_id)
     logger.info("Lapsed %d offers", lapsed)
     return lapsed
 

@@ -164,7 +164,7 @@ def approve_match(*, match_id: int, organiser) -> Match:
 
 
 def approve_shortlist(*, match_ids: list[int], organiser) -> Match:
-    """Offer the work to the first volunteer and keep up to two more, in order, for if they say no."""
+    """Offer the work to the first volunteer and keep up to two more, in order, in case the first declines."""
     if not 1 <= len(match_ids) <= MAX_SHORTLIST:
         raise MatchingError(f"Choose from 1 to {MAX_SHORTLIST} suggestions for a shortlist.")
 
@@ -198,7 +198,7 @@ def reject_match(*, match_id: int, organiser, note: str = "") -> Match:
 
 
 def accept_offer(*, match_id: int, actor=None) -> Match:
-    """The volunteer says yes: both sides are introduced with each other's contact details.
+    """Accept an offer for the volunteer and introduce both sides with each other's contact details.
 
     The acceptance is recorded as the volunteer's consent to share their details
     with this campaign alone.
@@ -229,7 +229,7 @@ def accept_offer(*, match_id: int, actor=None) -> Match:
 
 
 def decline_offer(*, match_id: int, reason: str = "", actor=None) -> Match:
-    """The volunteer says no: the next on the shortlist is offered, or the request goes back to the queue."""
+    """Decline an offer for the volunteer, then offer the work to the next on the shortlist or reopen the request."""
     if reason and reason not in Match.DeclineReason.values:
         raise MatchingError("Choose one of the reasons given, or none.")
     with transaction.atomic():
@@ -241,7 +241,7 @@ def decline_offer(*, match_id: int, reason: str = "", actor=None) -> Match:
 
 
 def lapse_offer(*, match_id: int) -> Match:
-    """Nobody answered the offer in time: treat it as declined, without a reason."""
+    """Lapse an offer that was not accepted or declined in time, as if it were declined without a reason."""
     with transaction.atomic():
         match, _ = _lock_match(match_id)
         if match.offer_expires_at is None or match.offer_expires_at > timezone.now():
@@ -274,7 +274,7 @@ def _offer_to_next(help_request: HelpRequest) -> Match | None:
 
 
 def mark_not_a_fit(*, match_id: int, note: str = "", actor=None) -> Match:
-    """The campaign says the introduced volunteer is not a fit: the request goes back to the queue."""
+    """Cancel an introduction the campaign reports is not a fit, and put the request back in the queue."""
     with transaction.atomic():
         match, _ = _lock_match(match_id)
         lifecycle.move(match, Status.CANCELLED, actor=actor, note=note or "The campaign said it was not a fit.")

@@ -48,7 +48,7 @@ def refresh_suggestions_for_recent_volunteers() -> int:
 
 
 # acks_late: a worker killed mid-send leaves the message on the broker, so the
-# task runs again; the outbox claim keeps that second run from sending twice.
+# task runs again. The outbox claim keeps that second run from sending twice.
 @shared_task(
     bind=True,
     acks_late=True,
@@ -83,7 +83,9 @@ def enqueue_email(email_id: int) -> None:
         send_outgoing_email.delay(email_id)
     except Exception:
         logger.warning(
-            "Could not queue email %s; it will be queued again when the broker answers", email_id, exc_info=True
+            "Could not queue email %s because the broker is unreachable; the requeue job will queue it again",
+            email_id,
+            exc_info=True,
         )
 
 

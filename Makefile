@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint format worker beat clean
+.PHONY: run test install migrate demo lint format worker beat serve clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PYTHON) || $(PYTHON_BIN) -m venv $(VENV)
@@ -41,6 +41,15 @@ worker: install
 
 beat: install
 	$(VENV)/bin/celery -A techforlabour beat --loglevel=INFO
+
+# Production processes from the Procfile (web, worker and beat) on PostgreSQL and
+# Redis, after migrating and collecting static files. The settings need the
+# variables of "Deploy" in README.md, from the environment or a .env file.
+serve: install
+	mkdir -p var
+	DJANGO_SETTINGS_MODULE=techforlabour.settings.prod $(VENV)/bin/honcho run $(PYTHON) manage.py migrate --no-input
+	DJANGO_SETTINGS_MODULE=techforlabour.settings.prod $(VENV)/bin/honcho run $(PYTHON) manage.py collectstatic --no-input
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

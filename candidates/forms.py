@@ -164,7 +164,11 @@ class CandidateSignupForm(SignupForm, CampaignFields):
     """Create the account and the campaign; the help requests come in a formset beside it."""
 
     privacy_consent = forms.BooleanField(
-        label="I have read the privacy notice and agree to Tech for Labour holding these details to find volunteers",
+        label=(
+            "I have read the privacy notice and agree to Tech for Labour holding these details to find volunteers. "
+            "If I am an election agent or campaign organiser, I give my explicit consent to Tech for Labour "
+            "holding the fact that I help a Labour campaign, which shows my political opinion"
+        ),
         error_messages={"required": "Tick the box to agree to the privacy notice, or we cannot take your request."},
     )
 

@@ -9,6 +9,8 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
+from accounts.forms import HoneypotSignupMixin
+
 from .forms import MAX_REQUESTS_PER_VISIT, CandidateSignupForm, HelpRequestForm, HelpRequestFormSet
 from .models import HelpRequest
 from .services import add_help_request
@@ -17,7 +19,7 @@ FORMSET_PREFIX = "requests"
 
 
 @method_decorator(never_cache, name="dispatch")
-class CandidateSignupView(SignupView):
+class CandidateSignupView(HoneypotSignupMixin, SignupView):
     """Account, campaign and one or more help requests in one visit."""
 
     form_class = CandidateSignupForm

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, Power, Sqrt
 from django.utils import timezone
 
+from accounts.verification import campaign_may_be_matched
 from candidates.models import HelpRequest
 from volunteers.models import Volunteer, WorkMode
 
@@ -90,6 +91,8 @@ def ranked_volunteers(help_request: HelpRequest, *, config: MatchingConfig | Non
     volunteers = _with_distance(volunteers, help_request)
     volunteers = _filter_by_work_mode(volunteers, help_request)
     volunteers = _with_score_parts(volunteers, help_request, config, today)
+    # The requests of a campaign whose account has not confirmed its email address wait.
+    volunteers = volunteers.filter(campaign_may_be_matched(candidate))
 
     return volunteers.order_by("-total_score", "id")
 

@@ -1,13 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
+
 from . import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy_notice, name="privacy_notice"),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
+    # Before allauth's URLs: its bare signup would create an account with no profile and no consent.
+    path("accounts/signup/", accounts_views.choose_signup, name="choose_signup"),
     path("accounts/", include("allauth.urls")),
+    # A signed-in person's consents, data export and account deletion.
+    path("account/", include("accounts.urls")),
     path("volunteer/", include("volunteers.urls")),
     path("campaigns/", include("candidates.urls")),
     path("matches/", include("matching.urls")),

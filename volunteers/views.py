@@ -8,6 +8,8 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView
 
+from accounts.forms import HoneypotSignupMixin
+
 from .forms import VolunteerProfileForm, VolunteerSignupForm
 from .models import SkillArea
 from .services import profile_initial, update_volunteer
@@ -18,7 +20,7 @@ def skill_fields(form):
 
 
 @method_decorator(never_cache, name="dispatch")
-class VolunteerSignupView(SignupView):
+class VolunteerSignupView(HoneypotSignupMixin, SignupView):
     """Account and volunteer profile in one form; allauth handles verification and enumeration."""
 
     form_class = VolunteerSignupForm

@@ -32,7 +32,8 @@ ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 SITE_URL = env("SITE_URL").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that requires two-factor authentication for staff.
+    "techforlabour.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: they read request.user.
+    "accounts.middleware.PrivacyNoticeMiddleware",
+    "accounts.middleware.NoStoreForSignedInMiddleware",
 ]
 
 ROOT_URLCONF = "techforlabour.urls"
@@ -117,6 +121,19 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "Tech for Labour: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 LOGIN_REDIRECT_URL = "home"
 LOGIN_URL = "account_login"
+# Changing the email address or the password, or setting up two-factor
+# authentication, asks for the password again when the last sign-in was more
+# than ACCOUNT_REAUTHENTICATION_TIMEOUT seconds ago (allauth's default, 300).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# A field that people never see and bots fill in; a filled one creates no
+# account. Its widget is restyled by accounts.forms.hide_honeypot, because
+# allauth's own uses a style attribute, which the Content Security Policy blocks.
+ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "honeypot"
+
+# Two-factor authentication: an authenticator app (TOTP) with recovery codes.
+# Staff must use it before the admin lets them in (techforlabour.admin_site).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Tech for Labour"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -172,6 +189,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-check-ins": {"task": "matching.tasks.send_check_ins", "schedule": 60 * 60.0},
     # After polling day, ask each introduced campaign for its result.
     "request-results": {"task": "matching.tasks.request_results", "schedule": 6 * 60 * 60.0},
+    # Once a day, erase volunteers and campaigns past their retention period (RETENTION_* below).
+    "apply-retention": {"task": "accounts.tasks.apply_retention", "schedule": 24 * 60 * 60.0},
     # Every 5 minutes, re-rank the open requests that volunteers who signed up or changed
     # their profile since the last run could join or leave. A run still queued after
     # 4 minutes is dropped: the next one picks up from where the last finished run ended.
@@ -215,6 +234,12 @@ MATCHING = {
 }
 
 PRIVACY_NOTICE_VERSION = "2026-12-01"
+
+# Retention, in calendar months. A volunteer with no sign-in, profile change or
+# answer to an offer for this long is erased, and a campaign's personal data is
+# erased this long after its polling day. The beat job "apply-retention" runs it.
+RETENTION_VOLUNTEER_INACTIVE_MONTHS = env.int("RETENTION_VOLUNTEER_INACTIVE_MONTHS", default=24)
+RETENTION_CANDIDATE_MONTHS_AFTER_POLLING_DAY = env.int("RETENTION_CANDIDATE_MONTHS_AFTER_POLLING_DAY", default=6)
 
 # Offers and follow-ups, in days; emails in the outbox, in seconds.
 OFFER_ANSWER_DAYS = env.int("OFFER_ANSWER_DAYS", default=3)

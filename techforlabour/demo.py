@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -42,6 +47,10 @@ DEFAULT_VOLUNTEERS = 200
 DEFAULT_CANDIDATES = 30
 ORGANISER_EMAIL = "organiser@example.org"
 DEFAULT_ORGANISER_PASSWORD = "demo-organiser-2026"
+# The admin asks staff for a code from an authenticator app. The demo organiser's
+# secret is fixed and printed, so anyone trying the demo can add it to their app.
+# It is public, like the password: never load demo data on a live site.
+DEMO_ORGANISER_TOTP_SECRET = "TFLDEMOORGANISERJBSWY3DPEHPK3PXP"
 DEFAULT_USER_PASSWORD = "demo-user-2026"
 FAKER_LOCALE = "en_GB"
 
@@ -391,6 +400,10 @@ def load_demo_data(
     progress = progress or Progress()
     today = today or timezone.localdate()
 
+    if not dry_run:
+        # A database loaded before the admin required two factors has an organiser without them.
+        _add_organiser_two_factor(User.objects.filter(email=ORGANISER_EMAIL).first())
+
     # The addresses depend only on the counts, so a repeated run stops here
     # without reading the postcode files.
     loaded = _summarise_when_loaded(volunteers, candidates, polling_day=next_polling_day(today), dry_run=dry_run)
@@ -481,8 +494,39 @@ def _summarise_missing(
 def _create_organiser(password: str) -> User:
     organiser = User.objects.create_superuser(ORGANISER_EMAIL, password, first_name="Demo organiser")
     EmailAddress.objects.create(user=organiser, email=organiser.email, primary=True, verified=True)
+    _add_organiser_two_factor(organiser)
     logger.info("Demo organiser created as user %s", organiser.pk)
     return organiser
+
+
+def _add_organiser_two_factor(organiser: User | None) -> None:
+    """Give the demo organiser an authenticator with the fixed demo secret, and recovery codes, unless it has one."""
+    if organiser is None or Authenticator.objects.filter(user=organiser, type=Authenticator.Type.TOTP).exists():
+        return
+    TOTP.activate(organiser, DEMO_ORGANISER_TOTP_SECRET)
+    RecoveryCodes.activate(organiser)
+    logger.info("Demo organiser %s given two-factor authentication", organiser.pk)
+
+
+def organiser_two_factor_instructions() -> list[str]:
+    """Return lines telling a person trying the demo how to pass the admin's second step, or none if no organiser."""
+    organiser = User.objects.filter(email=ORGANISER_EMAIL).first()
+    if organiser is None:
+        return []
+    totp = Authenticator.objects.filter(user=organiser, type=Authenticator.Type.TOTP).first()
+    if totp is None or decrypt(totp.data["secret"]) != DEMO_ORGANISER_TOTP_SECRET:
+        return ["The admin then asks for a code from the authenticator app the organiser was set up with."]
+
+    lines = [
+        "The admin then asks for a six-digit code from an authenticator app (such as Aegis, FreeOTP, "
+        f"Google Authenticator or 1Password). Add the key {DEMO_ORGANISER_TOTP_SECRET} to the app, "
+        f"or open {get_mfa_adapter().build_totp_url(organiser, DEMO_ORGANISER_TOTP_SECRET)}",
+    ]
+    codes = Authenticator.objects.filter(user=organiser, type=Authenticator.Type.RECOVERY_CODES).first()
+    if codes is not None:
+        unused = RecoveryCodes(codes).get_unused_codes()
+        lines.append(f"Without an app, type one of these recovery codes instead, each once: {', '.join(unused)}")
+    return lines
 
 
 def _create_accounts(people: list[VolunteerPlan] | list[CandidatePlan], password_hash: str) -> list[User]:

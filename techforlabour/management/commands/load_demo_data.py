@@ -168,6 +168,8 @@ class Command(BaseCommand):
         else:
             password = "the password it already had"
         self.stdout.write(f"Sign in to the admin at {admin_url} as {demo.ORGANISER_EMAIL} with {password}.")
+        for line in demo.organiser_two_factor_instructions():
+            self.stdout.write(line)
         self._print_demo_accounts(summary, options)
 
     def _print_demo_accounts(self, summary: demo.DemoSummary, options) -> None:

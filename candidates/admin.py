@@ -1,14 +1,24 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from matching.admin import decision_buttons, score_explanation, volunteer_skills
+from matching.admin import decision_buttons, score_explanation, volunteer_name, volunteer_skills
 from matching.models import Match
-from matching.services import refresh_suggestions
+from matching.services import MatchingError, record_result, refresh_suggestions
+from techforlabour import exports
+from techforlabour.admin_confirm import Step, confirmation_page, is_confirmed
+from techforlabour.admin_filters import council_filter, polling_day_filter
 
 from .models import Candidate, Election, HelpRequest
+
+# Matches whose introduction happened, so an election result can be recorded on them.
+INTRODUCED_STATUSES = [Match.Status.ACCEPTED, Match.Status.COMPLETED]
 
 
 @admin.register(Election)
@@ -26,15 +36,109 @@ class HelpRequestInline(admin.TabularInline):
     show_change_link = True
 
 
+class ElectionResultForm(forms.Form):
+    result = forms.ChoiceField(
+        label="Election result",
+        choices=Match.Result.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose won or lost."},
+    )
+    feedback = forms.CharField(
+        label="Feedback on the volunteers (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="From the campaign. Up to 2,000 characters.",
+    )
+
+
 @admin.register(Candidate)
 class CandidateAdmin(admin.ModelAdmin):
-    list_display = ["id", "full_name", "role", "election", "postcode", "created_at"]
-    list_filter = ["role", "election__council"]
+    list_display = ["id", "full_name", "role", "election", "postcode", "result_display", "created_at"]
+    list_filter = ["role", council_filter("election"), polling_day_filter("election")]
     search_fields = ["full_name", "contact_name", "election__council", "election__ward", "postcode"]
     list_select_related = ["election"]
     raw_id_fields = ["user", "election"]
     readonly_fields = ["grid", "easting", "northing", "local_authority_code", "created_at", "updated_at"]
     inlines = [HelpRequestInline]
+    date_hierarchy = "created_at"
+    change_form_template = "admin/candidates/candidate/change_form.html"
+
+    def get_queryset(self, request):
+        matches = "help_requests__matches"
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                won=Count(f"{matches}__id", filter=Q(**{f"{matches}__result": Match.Result.WON})),
+                lost=Count(f"{matches}__id", filter=Q(**{f"{matches}__result": Match.Result.LOST})),
+            )
+        )
+
+    @admin.display(description="result")
+    def result_display(self, candidate):
+        if candidate.won:
+            return "Won"
+        if candidate.lost:
+            return "Lost"
+        return "–"
+
+    def has_delete_permission(self, request, obj=None):
+        # NOTE: deleting a person must go through the erasure rules, which the admin does not call yet.
+        return False
+
+    def has_record_result_permission(self, request):
+        return request.user.has_perm("matching.change_match")
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<int:candidate_id>/result/",
+                self.admin_site.admin_view(self.record_result_view),
+                name="candidates_candidate_result",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def record_result_view(self, request, candidate_id):
+        """Record won or lost on every match that introduced a volunteer to this campaign."""
+        if not self.has_record_result_permission(request):
+            raise PermissionDenied
+        candidate = get_object_or_404(Candidate.objects.select_related("election"), pk=candidate_id)
+        matches = list(
+            Match.objects.filter(help_request__candidate=candidate, status__in=INTRODUCED_STATUSES)
+            .select_related("volunteer", "help_request")
+            .order_by("pk")
+        )
+        form = ElectionResultForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid() and matches:
+            try:
+                with transaction.atomic():
+                    for match in matches:
+                        record_result(
+                            match_id=match.pk,
+                            result=form.cleaned_data["result"],
+                            feedback=form.cleaned_data["feedback"],
+                            actor=request.user,
+                        )
+            except MatchingError as error:
+                form.add_error(None, str(error))
+            else:
+                label = Match.Result(form.cleaned_data["result"]).label.lower()
+                message = f"Recorded that candidate #{candidate.pk} {label}, on {len(matches)} introduced match(es)."
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect("admin:candidates_candidate_change", candidate.pk)
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Record the election result",
+            "opts": self.model._meta,
+            "original": candidate,
+            "candidate": candidate,
+            "matches": matches,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/candidates/candidate/record_result.html", context)
 
 
 class SuggestionInline(admin.TabularInline):
@@ -66,7 +170,7 @@ class SuggestionInline(admin.TabularInline):
 
     @admin.display(description="volunteer")
     def volunteer_name(self, match):
-        return match.volunteer.full_name
+        return volunteer_name(match)
 
     @admin.display(description="skills")
     def skills(self, match):
@@ -109,7 +213,7 @@ class DecidedMatchInline(admin.TabularInline):
 
     @admin.display(description="volunteer")
     def volunteer_name(self, match):
-        return match.volunteer.full_name
+        return volunteer_name(match)
 
 
 @admin.register(HelpRequest)
@@ -125,9 +229,22 @@ class HelpRequestAdmin(admin.ModelAdmin):
         "status",
         "suggestion_count",
     ]
-    list_filter = ["status", "skill_area", "work_mode", "candidate__election__council"]
-    search_fields = ["candidate__full_name", "candidate__election__council", "candidate__election__ward", "description"]
+    list_filter = [
+        "status",
+        "skill_area",
+        "work_mode",
+        council_filter("candidate__election"),
+        polling_day_filter("candidate__election"),
+    ]
+    search_fields = [
+        "candidate__full_name",
+        "candidate__contact_name",
+        "candidate__election__council",
+        "candidate__election__ward",
+        "description",
+    ]
     list_select_related = ["candidate__election"]
+    actions = ["find_more_volunteers", "export_csv"]
     raw_id_fields = ["candidate"]
     readonly_fields = ["suggestions_updated_at", "created_at", "updated_at"]
     date_hierarchy = "needed_by"
@@ -157,6 +274,26 @@ class HelpRequestAdmin(admin.ModelAdmin):
     def suggestion_count(self, help_request):
         return help_request.suggestions
 
+    def has_export_permission(self, request):
+        return request.user.has_perm("volunteers.export_help_requests")
+
+    @admin.action(description="Find more volunteers for the selected requests", permissions=["change"])
+    def find_more_volunteers(self, request, queryset):
+        requests = list(queryset.select_related("candidate__election").order_by("pk"))
+        if not is_confirmed(request):
+            steps = [_refresh_step(help_request) for help_request in requests]
+            return confirmation_page(
+                self, request, queryset, title="Find more volunteers", steps=steps, button="Yes, rank them again"
+            )
+        found = sum(refresh_suggestions(help_request=help_request) for help_request in requests)
+        self.message_user(
+            request, f"Suggestions recomputed for {len(requests)} request(s): {found} in all.", messages.SUCCESS
+        )
+
+    @admin.action(description="Export selected help requests as CSV", permissions=["export"])
+    def export_csv(self, request, queryset):
+        return exports.export_csv(dataset=exports.HELP_REQUESTS, queryset=queryset, user=request.user)
+
     def get_urls(self):
         custom = [
             path(
@@ -174,3 +311,13 @@ class HelpRequestAdmin(admin.ModelAdmin):
         kept = refresh_suggestions(help_request=help_request)
         messages.success(request, f"Suggestions recomputed: {kept} volunteer(s) found.")
         return redirect("admin:candidates_helprequest_change", help_request.pk)
+
+
+def _refresh_step(help_request: HelpRequest) -> Step:
+    election = help_request.candidate.election
+    label = f"Help request #{help_request.pk} ({help_request.get_skill_area_display().lower()}, {election.ward})"
+    if help_request.status == HelpRequest.Status.OPEN:
+        return Step(f"{label}: its suggestions are ranked again from every volunteer who fits.")
+    if help_request.status == HelpRequest.Status.CLOSED:
+        return Step(f"{label} is closed: its remaining suggestions are removed.")
+    return Step(f"{label} is {help_request.get_status_display().lower()}: it keeps its suggestions.", False)

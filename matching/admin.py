@@ -6,9 +6,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from techforlabour import exports
+from techforlabour.admin_confirm import confirmation_page, is_confirmed
+from techforlabour.admin_filters import council_filter, polling_day_filter
+
+from . import decisions
 from .models import Match, MatchEvent, OutgoingEmail
 from .scoring import MatchingConfig, describe_score
 from .services import MatchingError, approve_match, approve_shortlist, record_result, reject_match
+
+ERASED = "(erased)"
 
 
 def score_explanation(match: Match):
@@ -24,7 +31,13 @@ def score_explanation(match: Match):
 
 
 def volunteer_skills(match: Match) -> str:
+    if match.volunteer is None:
+        return ""
     return ", ".join(str(skill) for skill in match.volunteer.skills.all())
+
+
+def volunteer_name(match: Match) -> str:
+    return match.volunteer.full_name if match.volunteer else ERASED
 
 
 class MatchEventInline(admin.TabularInline):
@@ -61,9 +74,20 @@ class MatchAdmin(admin.ModelAdmin):
         "total_score_display",
         "distance_display",
     ]
-    list_filter = ["status", "help_request__skill_area", "help_request__candidate__election__council"]
-    search_fields = ["volunteer__full_name", "help_request__candidate__full_name", "help_request__description"]
+    list_filter = [
+        "status",
+        "help_request__skill_area",
+        council_filter("help_request__candidate__election"),
+        polling_day_filter("help_request__candidate__election"),
+    ]
+    search_fields = [
+        "volunteer__full_name",
+        "help_request__candidate__full_name",
+        "help_request__candidate__election__council",
+        "help_request__candidate__election__ward",
+    ]
     list_select_related = ["volunteer", "help_request__candidate__election"]
+    date_hierarchy = "created_at"
     raw_id_fields = ["volunteer", "help_request", "decided_by"]
     readonly_fields = [
         "status",
@@ -83,11 +107,11 @@ class MatchAdmin(admin.ModelAdmin):
     ]
     fields = ["volunteer", "help_request", *readonly_fields, "result", "feedback"]
     inlines = [MatchEventInline, OutgoingEmailInline]
-    actions = ["approve_selected", "approve_as_shortlist", "reject_selected"]
+    actions = ["approve_selected", "approve_as_shortlist", "reject_selected", "export_csv"]
 
     @admin.display(description="volunteer", ordering="volunteer__full_name")
     def volunteer_name(self, match):
-        return match.volunteer.full_name
+        return volunteer_name(match)
 
     @admin.display(description="council", ordering="help_request__candidate__election__council")
     def council(self, match):
@@ -109,17 +133,44 @@ class MatchAdmin(admin.ModelAdmin):
         # Matches come from the ranking, never by hand.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A match is the record of who decided what and when; erasing a volunteer anonymises it instead.
+        return False
+
     def has_approve_permission(self, request):
         return request.user.has_perm("matching.approve_match")
 
-    @admin.action(description="Approve selected suggestions and send introductions", permissions=["approve"])
+    def has_export_permission(self, request):
+        return request.user.has_perm("volunteers.export_matches")
+
+    @admin.action(description="Approve selected suggestions and send offers", permissions=["approve"])
     def approve_selected(self, request, queryset):
-        self._decide(request, queryset, approve_match, "approved")
+        if not is_confirmed(request):
+            return confirmation_page(
+                self,
+                request,
+                queryset,
+                title="Approve suggestions",
+                steps=decisions.plan_approvals(queryset),
+                button="Yes, send the offers",
+            )
+        self._decide(request, queryset, approve_match, "approved; offers sent")
 
     @admin.action(
         description="Offer to the first selected (best ranked), keep up to two more in order", permissions=["approve"]
     )
     def approve_as_shortlist(self, request, queryset):
+        if not is_confirmed(request):
+            steps, blocked = decisions.plan_shortlist(queryset)
+            return confirmation_page(
+                self,
+                request,
+                queryset,
+                title="Offer and shortlist",
+                steps=steps,
+                button="Yes, send the offer and keep the shortlist",
+                blocked=blocked,
+            )
         match_ids = list(queryset.order_by("rank", "id").values_list("pk", flat=True))
         try:
             approve_shortlist(match_ids=match_ids, organiser=request.user)
@@ -127,6 +178,23 @@ class MatchAdmin(admin.ModelAdmin):
             self.message_user(request, str(error), messages.ERROR)
             return
         self.message_user(request, f"Offer sent; {len(match_ids) - 1} more shortlisted.", messages.SUCCESS)
+
+    @admin.action(description="Reject selected suggestions", permissions=["approve"])
+    def reject_selected(self, request, queryset):
+        if not is_confirmed(request):
+            return confirmation_page(
+                self,
+                request,
+                queryset,
+                title="Reject suggestions",
+                steps=decisions.plan_rejections(queryset),
+                button="Yes, reject them",
+            )
+        self._decide(request, queryset, reject_match, "rejected")
+
+    @admin.action(description="Export selected matches as CSV", permissions=["export"])
+    def export_csv(self, request, queryset):
+        return exports.export_csv(dataset=exports.MATCHES, queryset=queryset, user=request.user)
 
     def save_model(self, request, obj, form, change):
         # A result is recorded through the lifecycle, so the match moves to completed and the change is logged.
@@ -145,10 +213,6 @@ class MatchAdmin(admin.ModelAdmin):
             readonly += ["result", "feedback"]
         return readonly
 
-    @admin.action(description="Reject selected suggestions", permissions=["approve"])
-    def reject_selected(self, request, queryset):
-        self._decide(request, queryset, reject_match, "rejected")
-
     def _decide(self, request, queryset, decide, verb):
         done = 0
         for match_id in queryset.values_list("pk", flat=True):
@@ -158,7 +222,8 @@ class MatchAdmin(admin.ModelAdmin):
             except MatchingError as error:
                 self.message_user(request, str(error), messages.WARNING)
         if done:
-            self.message_user(request, f"{done} match(es) {verb}.", messages.SUCCESS)
+            noun = "match" if done == 1 else "matches"
+            self.message_user(request, f"{done} {noun} {verb}.", messages.SUCCESS)
 
     def get_urls(self):
         custom = [
@@ -171,7 +236,7 @@ class MatchAdmin(admin.ModelAdmin):
 
     def approve_view(self, request, match_id):
         return self._decision_view(
-            request, match_id, approve_match, "Approved match #{}. Introduction emails are on their way."
+            request, match_id, approve_match, "Approved match #{}: the volunteer has been sent an offer by email."
         )
 
     def reject_view(self, request, match_id):

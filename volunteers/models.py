@@ -86,6 +86,11 @@ class Volunteer(models.Model):
         null=True, blank=True, help_text="Day number of the last approved match, for the fairness part of the score."
     )
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an organiser imported this volunteer from a spreadsheet; empty if they signed up themselves.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,6 +101,8 @@ class Volunteer(models.Model):
         indexes = [
             # Serves the bounding-box prefilter of in-person ranking.
             models.Index(fields=["easting", "northing"], name="volunteer_grid_idx"),
+            # Serves the admin's list of volunteers, newest first (read backwards), and the signups per week.
+            models.Index(fields=["created_at", "id"], name="volunteer_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -147,3 +154,38 @@ class VolunteerLink(models.Model):
 
     def __str__(self):
         return f"Link #{self.pk}"
+
+
+class DataTransfer(models.Model):
+    """An import or export of people's details through the admin, kept as an audit record.
+
+    It holds who, what and how many rows, never the rows themselves or the
+    filters used, since a search term can be a person's name.
+    """
+
+    class Kind(models.TextChoices):
+        VOLUNTEER_EXPORT = "volunteer_export", "Volunteers exported as CSV"
+        HELP_REQUEST_EXPORT = "help_request_export", "Help requests exported as CSV"
+        MATCH_EXPORT = "match_export", "Matches exported as CSV"
+        VOLUNTEER_IMPORT = "volunteer_import", "Volunteers imported from a spreadsheet"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    row_count = models.PositiveIntegerField(help_text="Rows written to the file, or volunteers created.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "import or export"
+        verbose_name_plural = "imports and exports"
+        permissions = [
+            ("export_volunteers", "Can export volunteers as CSV"),
+            ("export_help_requests", "Can export help requests as CSV"),
+            ("export_matches", "Can export matches as CSV"),
+            ("import_volunteers", "Can import volunteers from a spreadsheet"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"

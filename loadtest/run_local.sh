@@ -73,6 +73,8 @@ date -u +"%Y-%m-%d %H:%M UTC"
 nproc
 free -h
 lscpu | head
+# Other work on the machine takes cores from the server and the client alike.
+uptime
 echo "== Load: $USERS users, $PHASE_SECONDS s a phase, $WEB_CONCURRENCY gunicorn workers"
 # The two phases take 2 x PHASE_SECONDS plus at most one request timeout each.
 timeout $((PHASE_SECONDS * 2 + 120)) "$PYTHON" loadtest/load.py \
@@ -80,5 +82,7 @@ timeout $((PHASE_SECONDS * 2 + 120)) "$PYTHON" loadtest/load.py \
     --users "$USERS" --seconds "$PHASE_SECONDS" --output "$OUTPUT"
 
 echo "== After the run"
+uptime
 ps -o rss=,args= -C gunicorn | awk '{ printf "gunicorn process: %.0f MiB resident\n", $1 / 1024 }' || true
 "$PYTHON" manage.py queue_status
+"$PYTHON" loadtest/server_times.py "$SERVER_LOG"

@@ -475,3 +475,45 @@ def test_people_cannot_be_deleted_outside_erasure(organiser_client):
     assert organiser_client.post(reverse("admin:candidates_candidate_delete", args=[candidate.pk])).status_code == 403
     assert Volunteer.objects.filter(pk=volunteer.pk).exists()
     assert Candidate.objects.filter(pk=candidate.pk).exists()
+
+
+@pytest.mark.django_db
+def test_candidate_erase_action():
+    client = staff_client("view_candidate", "erase_personal_data")
+    candidate = CandidateFactory(full_name="Ann Lee")
+    without_account = CandidateFactory(user=None)
+    user_id = candidate.user_id
+
+    page = run_action(client, "candidates_candidate", "erase_selected", [candidate.pk, without_account.pk])
+    text = page.content.decode()
+    assert "open requests close and live offers are cancelled" in text
+    assert "has no account, so the erasure rules cannot reach them here" in text
+
+    run_action(client, "candidates_candidate", "erase_selected", [candidate.pk, without_account.pk], confirmed=True)
+
+    candidate.refresh_from_db()
+    assert candidate.anonymised_at is not None
+    assert candidate.full_name != "Ann Lee"
+    assert not User.objects.filter(pk=user_id).exists()
+    without_account.refresh_from_db()
+    assert without_account.anonymised_at is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("ann.lee@example.org", "ann"),
+        ("ANN.LEE@EXAMPLE.ORG", "ann"),
+        ("b1 1ay", "ann"),
+        ("M1", "bob"),
+        ("bob jon", "bob"),
+    ],
+)
+def test_volunteer_search_by_email_postcode_or_name(organiser_client, term, found):
+    people = {
+        "ann": VolunteerFactory(full_name="Ann Lee", user=UserFactory(email="ann.lee@example.org")),
+        "bob": VolunteerFactory(full_name="Bob Jones", postcode="M1 1AE"),
+    }
+    response = organiser_client.get(reverse("admin:volunteers_volunteer_changelist"), {"q": term})
+    assert [volunteer.pk for volunteer in response.context["cl"].result_list] == [people[found].pk]

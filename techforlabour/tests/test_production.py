@@ -447,6 +447,25 @@ def test_public_page_needs_no_inline_code(prod, path):
     assert finder.violations == []
 
 
+@pytest.mark.django_db
+def test_form_errors_page_needs_no_inline_code(prod):
+    """The signup page with its error summary, as shown after an invalid post."""
+    with override_settings(**proxied_settings(prod)):
+        client = proxied_client()
+        page = client.get("/volunteer/signup/")
+        response = client.post(
+            "/volunteer/signup/",
+            {"email": "not-an-email", "csrfmiddlewaretoken": csrf_token_from(page)},
+            HTTP_ORIGIN=PUBLIC_ORIGIN,
+        )
+
+    assert response.status_code == 200
+    assert "data-error-summary" in response.content.decode()
+    finder = InlineCodeFinder()
+    finder.feed(response.content.decode())
+    assert finder.violations == []
+
+
 # Request id and JSON logging
 
 

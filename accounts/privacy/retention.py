@@ -124,7 +124,8 @@ def _expire_volunteer(volunteer_id: int, *, now: datetime) -> None:
     from volunteers.models import Volunteer
 
     with transaction.atomic():
-        volunteer = Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer_id)
+        # of=("self",): PostgreSQL cannot lock the empty side of the outer join to a missing account.
+        volunteer = Volunteer.objects.select_for_update(of=("self",)).select_related("user").get(pk=volunteer_id)
         if volunteer.anonymised_at is not None:
             return
         user = volunteer.user
@@ -145,7 +146,9 @@ def _expire_candidate(candidate_id: int, *, now: datetime) -> None:
     from candidates.models import Candidate
 
     with transaction.atomic():
-        candidate = Candidate.objects.select_for_update().select_related("user", "election").get(pk=candidate_id)
+        candidate = (
+            Candidate.objects.select_for_update(of=("self",)).select_related("user", "election").get(pk=candidate_id)
+        )
         if candidate.anonymised_at is not None:
             return
         user = candidate.user

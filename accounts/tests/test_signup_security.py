@@ -190,3 +190,15 @@ def test_celery_tasks_get_ids_only(client, organiser, monkeypatch, django_captur
     for name, args, kwargs in calls:
         assert all(isinstance(value, int) for value in args), (name, args)
         assert kwargs == {}, name
+
+
+@pytest.mark.django_db
+def test_email_change_asks_for_password_again(client):
+    user = UserFactory(email="known@example.org")
+    client.post(LOGIN_URL, {"login": "known@example.org", "password": "correct-horse-battery-staple"})
+
+    response = client.post(reverse("account_email"), {"action_add": "", "email": "new.address@example.org"})
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert not user.emailaddress_set.filter(email="new.address@example.org").exists()

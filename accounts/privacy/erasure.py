@@ -48,13 +48,18 @@ class ErasureResult:
     ended_sessions: int
 
 
-def erase_person(*, user, actor=None, requested_by: str = RequestedBy.PERSON) -> ErasureResult:
+def erase_person(*, user, actor=None, requested_by: str | None = None) -> ErasureResult:
     """Erase everything that identifies this person, keeping anonymised rows for the network's counts.
 
-    Raise ErasureRefused for staff and superusers: their accounts sign admin
-    log entries, which Django deletes with the account, so an administrator
-    must first remove their staff status.
+    `requested_by` defaults to the organiser when `actor` is someone else, and
+    to the person otherwise. Raise ErasureRefused for staff and superusers:
+    their accounts sign admin log entries, which Django deletes with the
+    account, so an administrator must first remove their staff status.
     """
+    if requested_by is None:
+        acted_for_someone = actor is not None and getattr(actor, "pk", None) != user.pk
+        requested_by = RequestedBy.ORGANISER if acted_for_someone else RequestedBy.PERSON
+
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.is_staff or user.is_superuser:

@@ -280,6 +280,7 @@ def test_candidate_erasure_closes_requests_and_frees_volunteers(organiser):
     address = candidate.user.email
 
     erase_person(user=candidate.user, actor=organiser)
+    assert PrivacyAuditEntry.objects.get().requested_by == PrivacyAuditEntry.RequestedBy.ORGANISER
 
     candidate.refresh_from_db()
     help_request.refresh_from_db()

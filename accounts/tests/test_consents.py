@@ -60,6 +60,19 @@ def test_news_withdrawn_in_one_click(client, signed_up_volunteer):
 
 
 @pytest.mark.django_db
+def test_profile_page_stops_news_in_one_click(client, signed_up_volunteer):
+    profile = client.get(reverse("volunteer_profile")).content.decode()
+    assert "Stop sending me news and call-outs" in profile
+
+    response = client.post(reverse("set_news_consent"), {"given": "no", "next": reverse("volunteer_profile")})
+    profile = client.get(response.url).content.decode()
+
+    assert "We won&#x27;t send you news or call-outs any more." in profile
+    assert "Send me occasional news and call-outs" in profile
+    assert not has_consent(signed_up_volunteer, Purpose.NEWS)
+
+
+@pytest.mark.django_db
 def test_news_choice_recorded_only_on_change(client, signed_up_volunteer):
     client.post(reverse("set_news_consent"), {"given": "no"})
     client.post(reverse("set_news_consent"), {"given": "no"})

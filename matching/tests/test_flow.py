@@ -6,11 +6,13 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts.tests.helpers import sign_in_organiser
 from candidates.models import HelpRequest
 from candidates.tests.test_signup import valid_signup as valid_candidate_signup
 from matching import tasks
 from matching.models import Match, OutgoingEmail
 from volunteers.models import Volunteer
+from volunteers.tests.factories import UserFactory
 from volunteers.tests.test_signup import valid_signup as valid_volunteer_signup
 
 CONFIRM_LINK = re.compile(r"https?://testserver(/accounts/confirm-email/[^/\s]+/)")
@@ -52,8 +54,8 @@ def test_volunteer_to_introduction(client, organiser, django_capture_on_commit_c
     assert suggestion.rank == 1
     assert suggestion.total_score > 0
 
-    # An organiser sees the ranked suggestion with its reasons and approves it.
-    client.force_login(organiser)
+    # An organiser signs in with two factors, sees the ranked suggestion with its reasons and approves it.
+    sign_in_organiser(client, organiser)
     page = client.get(reverse("admin:candidates_helprequest_change", args=[help_request.pk])).content.decode()
     assert "Jane Doe" in page
     assert "Skill 40.0 of 40" in page
@@ -120,14 +122,12 @@ def test_unverified_volunteer_is_not_suggested(client, django_capture_on_commit_
 
 
 @pytest.mark.django_db
-def test_volunteer_without_approve_permission_cannot_approve(client, django_user_model):
+def test_staff_without_approve_permission_cannot_approve(client):
     from matching.tests.factories import MatchFactory
 
     match = MatchFactory()
-    staff_without_permission = django_user_model.objects.create_user(
-        "viewer@example.org", "correct-horse-battery-staple", is_staff=True
-    )
-    client.force_login(staff_without_permission)
+    staff_without_permission = UserFactory(email="viewer@example.org", is_staff=True)
+    sign_in_organiser(client, staff_without_permission)
 
     response = client.post(reverse("admin:matching_match_approve", args=[match.pk]))
 
@@ -141,5 +141,5 @@ def test_approve_needs_post(client, organiser):
     from matching.tests.factories import MatchFactory
 
     match = MatchFactory()
-    client.force_login(organiser)
+    sign_in_organiser(client, organiser)
     assert client.get(reverse("admin:matching_match_approve", args=[match.pk])).status_code == 405

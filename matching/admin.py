@@ -90,6 +90,9 @@ class MatchAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     # Rendering rows costs more than reading them; 50 keeps a page quick, and "Show all" gives 200.
     list_per_page = 50
+    # Newest first, read from the primary key's index; the model's order (by request, then
+    # rank) would join and sort every match before the first page could be shown.
+    ordering = ["-id"]
     raw_id_fields = ["volunteer", "help_request", "decided_by"]
     readonly_fields = [
         "status",

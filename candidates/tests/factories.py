@@ -2,6 +2,7 @@
 
 import factory
 
+from candidates.elections import build_ballot_id
 from candidates.models import Candidate, Election, HelpRequest
 from volunteers.tests.factories import (
     BIRMINGHAM_CODE,
@@ -15,11 +16,28 @@ from volunteers.tests.factories import (
 
 
 class ElectionFactory(factory.django.DjangoModelFactory):
-    """A Birmingham ward with polling day 60 days from today. Each row gets its own ward name."""
+    """A local ballot in a Birmingham ward with polling day 60 days from today. Each row gets its own ward name.
 
+    The ballot identifier is built from the other fields, as signup builds it.
+    """
+
+    election_type = Election.Type.LOCAL
     council = "Birmingham"
     ward = factory.Sequence(lambda n: f"Ward {n}")
     polling_day = days_from_today(60)
+    is_by_election = False
+    country = Election.Country.ENGLAND
+    ballot_id = factory.LazyAttribute(
+        lambda election: build_ballot_id(
+            election_type=election.election_type,
+            polling_day=election.polling_day,
+            organisation=election.council,
+            division=election.ward,
+            subtype=election.subtype,
+            is_by_election=election.is_by_election,
+        )
+    )
+    subtype = ""
 
     class Meta:
         model = Election

@@ -16,18 +16,11 @@ from techforlabour import exports
 from techforlabour.admin_confirm import Step, confirmation_page, is_confirmed
 from techforlabour.admin_filters import council_filter, polling_day_filter
 
-from .models import Candidate, Election, HelpRequest
+from . import admin_elections  # noqa: F401  (registers the admin of ballots, imports and call-outs)
+from .models import Candidate, HelpRequest
 
 # Matches whose introduction happened, so an election result can be recorded on them.
 INTRODUCED_STATUSES = [Match.Status.ACCEPTED, Match.Status.COMPLETED]
-
-
-@admin.register(Election)
-class ElectionAdmin(admin.ModelAdmin):
-    list_display = ["council", "ward", "polling_day"]
-    list_filter = ["polling_day"]
-    search_fields = ["council", "ward"]
-    date_hierarchy = "polling_day"
 
 
 class HelpRequestInline(admin.TabularInline):

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from candidates import views as candidates_views
 
 from . import health, views
 
@@ -17,6 +18,9 @@ urlpatterns = [
     path("volunteer/", include("volunteers.urls")),
     path("campaigns/", include("candidates.urls")),
     path("matches/", include("matching.urls")),
+    # The network's results for organisers, and a read-only copy they can share by a signed link.
+    path("reports/", candidates_views.NetworkReportView.as_view(), name="network_report"),
+    path("reports/shared/<str:token>/", candidates_views.SharedReportView.as_view(), name="shared_report"),
     path("admin/", admin.site.urls),
     # For the proxy and monitors; SECURE_REDIRECT_EXEMPT in production settings lets them answer over HTTP.
     path("healthz", health.healthz, name="healthz"),

@@ -189,6 +189,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-check-ins": {"task": "matching.tasks.send_check_ins", "schedule": 60 * 60.0},
     # After polling day, ask each introduced campaign for its result.
     "request-results": {"task": "matching.tasks.request_results", "schedule": 6 * 60 * 60.0},
+    # Every hour, close the ballots whose polling day has passed: their waiting requests close,
+    # unanswered offers are withdrawn, and introduced campaigns are asked for their result.
+    "close-ballots-after-polling-day": {
+        "task": "candidates.tasks.close_ballots_after_polling_day",
+        "schedule": 60 * 60.0,
+    },
     # Once a day, erase volunteers and campaigns past their retention period (RETENTION_* below).
     "apply-retention": {"task": "accounts.tasks.apply_retention", "schedule": 24 * 60 * 60.0},
     # Every 5 minutes, re-rank the open requests that volunteers who signed up or changed
@@ -234,6 +240,10 @@ MATCHING = {
 }
 
 PRIVACY_NOTICE_VERSION = "2026-12-01"
+
+# Parties whose candidates an import of Democracy Club's candidates file keeps, spelt
+# as in its party_name column; the ballots of every party are imported.
+IMPORT_PARTY_NAMES = env.list("IMPORT_PARTY_NAMES", default=["Labour Party", "Labour and Co-operative Party"])
 
 # Retention, in calendar months. A volunteer with no sign-in, profile change or
 # answer to an offer for this long is erased, and a campaign's personal data is

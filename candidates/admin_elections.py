@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from matching import callouts
@@ -410,8 +411,6 @@ class UrgentHelpRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="next key date")
     def next_key_date(self, help_request):
-        from django.utils import timezone
-
         timetable = help_request.candidate.election.timetable
         upcoming = timetable.next_key_date(timezone.localdate()) if timetable else None
         return f"{upcoming.label}, {upcoming.day:%-d %b}" if upcoming else "–"

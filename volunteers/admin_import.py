@@ -41,6 +41,12 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        # Checked before reading, so an enormous upload is never read into memory.
+        if upload.size > importers.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 2**20:.1f} MB; the largest that can be imported is "
+                f"{importers.MAX_UPLOAD_BYTES // 2**20} MB. Split it into smaller files."
+            )
         try:
             self.cleaned_data["table"] = importers.read_table(upload.name, upload.read())
         except importers.ImportFileError as error:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -660,7 +661,7 @@ def build_plan(table: Table, mapping: list[str], defaults: Defaults) -> ImportPl
 
 def _registered_emails(table: Table, mapping: list[str]) -> set[str]:
     columns = [index for index, target in enumerate(mapping) if target == "email"]
-    emails = {clean_cell(cells[index]).casefold() for _number, cells in table.rows for index in columns}
+    emails = {clean_cell(cells[index]).lower() for _number, cells in table.rows for index in columns}
     emails.discard("")
     found = set()
     ordered = sorted(emails)
@@ -706,7 +707,8 @@ def _check_row(
     name = first("full_name") or " ".join(part for part in (first("first_name"), first("last_name")) if part)
     row.name = name
 
-    email = first("email").casefold()
+    # Lower case, as accounts.models.User stores every address.
+    email = first("email").lower()
     row.email = email
     if not email:
         row.errors.append("Email address: missing. Every volunteer needs one, to confirm they want to join.")
@@ -862,10 +864,9 @@ def import_volunteers(*, table: Table, mapping: list[str], defaults: Defaults, o
     if not rows:
         raise ImportBlocked("Every person in the file already has an account, so there is nobody to import.")
 
-    now = timezone.now()
     try:
         with transaction.atomic():
-            volunteers = [_create_volunteer(row.data, now) for row in rows]
+            volunteers = _create_volunteers([row.data for row in rows])
             DataTransfer.objects.create(kind=DataTransfer.Kind.VOLUNTEER_IMPORT, row_count=len(rows), user=organiser)
             for volunteer in volunteers:
                 send_import_invitation.delay_on_commit(volunteer.pk)
@@ -883,13 +884,40 @@ def import_volunteers(*, table: Table, mapping: list[str], defaults: Defaults, o
     return ImportResult(created=len(volunteers), skipped=len(plan.skipped))
 
 
-def _create_volunteer(data: dict, now) -> Volunteer:
-    # No password: the volunteer sets one after confirming, through "forgot your password".
-    user = User.objects.create_user(email=data["email"], password=None, first_name=data["full_name"][:150])
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+def _create_volunteers(rows: list[dict]) -> list[Volunteer]:
+    """Create the accounts, addresses, profiles, skills and links of every row in a few bulk inserts.
 
+    A file of 5,000 rows would otherwise take some 25,000 single inserts, longer
+    than a web request may last.
+    """
+    now = timezone.now()
+    # No password: the volunteer sets one after confirming, through "forgot your password".
+    no_password = make_password(None)
+    users = User.objects.bulk_create(
+        User(email=data["email"], password=no_password, first_name=data["full_name"][:150]) for data in rows
+    )
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=user.email, primary=True, verified=False) for user in users
+    )
+    volunteers = Volunteer.objects.bulk_create(
+        _volunteer(user, data, now) for user, data in zip(users, rows, strict=True)
+    )
+    VolunteerSkill.objects.bulk_create(
+        VolunteerSkill(volunteer=volunteer, area=area, level=level)
+        for volunteer, data in zip(volunteers, rows, strict=True)
+        for area, level in data["skills"].items()
+    )
+    VolunteerLink.objects.bulk_create(
+        VolunteerLink(volunteer=volunteer, url=url)
+        for volunteer, data in zip(volunteers, rows, strict=True)
+        for url in data["links"]
+    )
+    return volunteers
+
+
+def _volunteer(user, data: dict, now) -> Volunteer:
     location = data["postcode"]
-    volunteer = Volunteer.objects.create(
+    return Volunteer(
         user=user,
         full_name=data["full_name"],
         postcode=location.postcode,
@@ -907,11 +935,6 @@ def _create_volunteer(data: dict, now) -> Volunteer:
         is_paused=data["is_paused"],
         imported_at=now,
     )
-    VolunteerSkill.objects.bulk_create(
-        VolunteerSkill(volunteer=volunteer, area=area, level=level) for area, level in data["skills"].items()
-    )
-    VolunteerLink.objects.bulk_create(VolunteerLink(volunteer=volunteer, url=url) for url in data["links"])
-    return volunteer
 
 
 # Inviting

@@ -569,3 +569,22 @@ def test_import_needs_its_own_permission():
 def test_defaults_survive_the_session():
     defaults = Defaults(work_mode="both", available_from=date(2027, 1, 5))
     assert Defaults.from_session(defaults.to_session()) == defaults
+
+
+@pytest.mark.django_db
+def test_large_import_runs_in_bulk(importer, django_assert_max_num_queries):
+    rows = [GOOGLE_FORMS_HEADERS] + [google_row(email=f"person{number}@example.org") for number in range(300)]
+    table, mapping, _plan = plan_for(csv_bytes(rows))
+
+    # The plan reads the registered addresses; the import then inserts each table once.
+    with django_assert_max_num_queries(20):
+        result = importers.import_volunteers(table=table, mapping=mapping, defaults=Defaults(), organiser=importer)
+
+    assert result.created == 300
+    assert Volunteer.objects.filter(imported_at__isnull=False).count() == 300
+    assert EmailAddress.objects.filter(verified=False).count() == 300
+
+
+def test_oversized_file_is_refused():
+    with pytest.raises(ImportFileError, match="largest that can be imported is 5 MB"):
+        importers.read_table("people.csv", b"Email\r\n" + b"a" * importers.MAX_UPLOAD_BYTES)

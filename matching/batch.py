@@ -90,8 +90,8 @@ def refresh_requests(
             else:
                 suggestions += refresh_suggestions(help_request=help_request, config=config)
         except DatabaseError:
-            # Most likely a concurrent refresh of the same request won the race to
-            # insert a suggestion; its result stands, and the next run tries again.
+            # Most likely a concurrent refresh of the same request inserted the same
+            # suggestion first. Its result is kept, and the next run tries this request again.
             logger.exception("Failed to refresh suggestions for help request %s", help_request.pk)
             failed += 1
         done += 1
@@ -106,8 +106,8 @@ def refresh_requests(
 
 
 def _open_requests_in_chunks(request_ids: list[int]) -> Iterable[HelpRequest]:
-    # A request closed since the ids were read is skipped: approving a match
-    # already removes the request's other suggestions.
+    # A request that stopped being open after the ids were read is skipped. The
+    # change of status that closed or offered it decides what happens to its suggestions.
     for start in range(0, len(request_ids), CHUNK_SIZE):
         chunk = request_ids[start : start + CHUNK_SIZE]
         yield from HelpRequest.objects.open().filter(pk__in=chunk).select_related("candidate").order_by("pk")

@@ -348,11 +348,12 @@ def _replace_addresses(text: str, emails: set[str]) -> str:
 
 def _free_text_fields():
     """Free-text columns where one person may have written another's address, such as in feedback."""
-    from candidates.models import HelpRequest
+    from candidates.models import CallOut, HelpRequest
     from matching.models import Match, MatchEvent, OutgoingEmail
     from volunteers.models import Volunteer
 
     return [
+        (CallOut, "message"),
         (HelpRequest, "description"),
         (Match, "feedback"),
         (MatchEvent, "note"),

@@ -17,10 +17,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.roles import ORGANISERS_GROUP
 from accounts.tests.helpers import enable_two_factor, sign_in
+from candidates import invitations
+from candidates.models import CallOut, CallOutRecipient
 from candidates.tests.factories import CandidateFactory, HelpRequestFactory
-from matching import links, services
+from matching import callouts, links, services
 from matching.models import Match
 from matching.tests.factories import MatchFactory
+from techforlabour import reports
 from volunteers.tests.factories import UserFactory, VolunteerFactory
 
 ROLES = ["anonymous", "volunteer", "other_volunteer", "candidate", "other_candidate", "organiser", "superuser"]
@@ -141,6 +144,23 @@ TABLE = [
         organiser=WRONG_PERSON,
         superuser=WRONG_PERSON,
     ),
+    # An imported campaign's invitation opens the campaign signup, which a signed-in person skips.
+    row("candidate_invitation", args=("invitation_token",), **everyone(SIGN_IN, anonymous=OK)),
+    # A call-out is answered signed in, by the volunteer it was sent to.
+    row(
+        "callout_answer",
+        args=("callout_token",),
+        anonymous=SIGN_IN,
+        volunteer=OK,
+        other_volunteer=WRONG_PERSON,
+        candidate=WRONG_PERSON,
+        other_candidate=WRONG_PERSON,
+        organiser=WRONG_PERSON,
+        superuser=WRONG_PERSON,
+    ),
+    # The network's report holds counts only; organisers open it, and anyone with a shared link.
+    row("network_report", **everyone(FORBIDDEN, anonymous=SIGN_IN) | {"organiser": OK, "superuser": OK}),
+    row("shared_report", args=("report_token",), **everyone(OK)),
     row("livez", **everyone(OK)),
     # The admin: organisers see what their group allows, and no more.
     row("admin:index", **everyone(SIGN_IN) | {"organiser": OK, "superuser": OK}),
@@ -175,6 +195,9 @@ class World:
     users: dict
     offer_token: str
     campaign_token: str
+    invitation_token: str
+    callout_token: str
+    report_token: str
     volunteer_user_id: int
 
 
@@ -189,8 +212,12 @@ def world(db):
     organiser.groups.add(Group.objects.get(name=ORGANISERS_GROUP))
     superuser = UserFactory(is_staff=True, is_superuser=True)
 
-    match = MatchFactory(volunteer=volunteer, help_request=HelpRequestFactory(candidate=candidate))
+    help_request = HelpRequestFactory(candidate=candidate)
+    match = MatchFactory(volunteer=volunteer, help_request=help_request)
     services.approve_match(match_id=match.pk, organiser=organiser)
+    callout = CallOut.objects.create(help_request=help_request, radius_miles=10, sent_by=organiser)
+    callout_recipient = CallOutRecipient.objects.create(callout=callout, volunteer=volunteer)
+    imported_candidate = CandidateFactory(user=None, full_name="Ivo Imported")
     match = Match.objects.select_related("volunteer", "help_request__candidate").get(pk=match.pk)
 
     users = {
@@ -212,6 +239,9 @@ def world(db):
         users=users,
         offer_token=links.offer_url(match).rstrip("/").rsplit("/", 1)[-1],
         campaign_token=links.campaign_url(match).rstrip("/").rsplit("/", 1)[-1],
+        invitation_token=invitations.make_token(imported_candidate),
+        callout_token=callouts.make_token(callout_recipient),
+        report_token=reports.make_share_token(year=None),
         volunteer_user_id=volunteer.user_id,
     )
 

@@ -2,7 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -61,13 +62,15 @@ class CandidateAdmin(admin.ModelAdmin):
     actions = ["erase_selected"]
 
     def get_queryset(self, request):
-        matches = "help_requests__matches"
+        # EXISTS subqueries rather than a join with GROUP BY, which the list's count and
+        # date queries would otherwise repeat over every campaign's matches.
+        matches = Match.objects.filter(help_request__candidate=OuterRef("pk"))
         return (
             super()
             .get_queryset(request)
             .annotate(
-                won=Count(f"{matches}__id", filter=Q(**{f"{matches}__result": Match.Result.WON})),
-                lost=Count(f"{matches}__id", filter=Q(**{f"{matches}__result": Match.Result.LOST})),
+                won=Exists(matches.filter(result=Match.Result.WON)),
+                lost=Exists(matches.filter(result=Match.Result.LOST)),
             )
         )
 
@@ -275,10 +278,19 @@ class HelpRequestAdmin(admin.ModelAdmin):
     change_form_template = "admin/candidates/helprequest/change_form.html"
 
     def get_queryset(self, request):
+        # A subquery rather than a join with GROUP BY, which the list's count and date
+        # queries would otherwise repeat over every match.
+        suggested = (
+            Match.objects.filter(help_request=OuterRef("pk"), status=Match.Status.SUGGESTED)
+            .order_by()
+            .values("help_request")
+            .annotate(count=Count("id"))
+            .values("count")
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(suggestions=Count("matches", filter=Q(matches__status=Match.Status.SUGGESTED)))
+            .annotate(suggestions=Coalesce(Subquery(suggested, output_field=IntegerField()), 0))
         )
 
     @admin.display(description="candidate", ordering="candidate__full_name")

@@ -126,6 +126,11 @@ class Election(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def place(self) -> str:
+        """The ward, or the council for a ballot across a whole area, for sentences such as "a campaign in …"."""
+        return self.ward or self.council
+
+    @property
     def name(self) -> str:
         """The ballot in words, such as "Birmingham, Acocks Green (by-election)"."""
         parts = [part for part in (self.council, self.ward) if part]

@@ -40,17 +40,22 @@ EMAIL_TEMPLATES = {
     OutgoingEmail.Kind.OFFER: EmailTemplate(
         "volunteer",
         "offer",
-        lambda c: f"Can you help a campaign in {c['election'].ward}? Please answer by {c['answer_by']}",
+        lambda c: f"Can you help a campaign in {c['election'].place}? Please answer by {c['answer_by']}",
     ),
     OutgoingEmail.Kind.OFFER_REMINDER: EmailTemplate(
         "volunteer",
         "offer_reminder",
-        lambda c: f"Reminder: a campaign in {c['election'].ward} is waiting for your answer",
+        lambda c: f"Reminder: a campaign in {c['election'].place} is waiting for your answer",
+    ),
+    OutgoingEmail.Kind.OFFER_WITHDRAWN: EmailTemplate(
+        "volunteer",
+        "offer_withdrawn",
+        lambda c: f"The campaign in {c['election'].place} no longer needs this help",
     ),
     OutgoingEmail.Kind.INTRODUCTION_TO_VOLUNTEER: EmailTemplate(
         "volunteer",
         "introduction_volunteer",
-        lambda c: f"Introducing you to {c['candidate'].full_name}'s campaign in {c['election'].ward}",
+        lambda c: f"Introducing you to {c['candidate'].full_name}'s campaign in {c['election'].place}",
     ),
     OutgoingEmail.Kind.INTRODUCTION_TO_CANDIDATE: EmailTemplate(
         "candidate",
@@ -66,7 +71,7 @@ EMAIL_TEMPLATES = {
     OutgoingEmail.Kind.RESULT_REQUEST: EmailTemplate(
         "candidate",
         "result_request",
-        lambda c: f"How did the election in {c['election'].ward} go?",
+        lambda c: f"How did the election in {c['election'].place} go?",
     ),
 }
 

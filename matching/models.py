@@ -143,6 +143,7 @@ class OutgoingEmail(models.Model):
     class Kind(models.TextChoices):
         OFFER = "offer", "Offer to the volunteer"
         OFFER_REMINDER = "offer_reminder", "Reminder of the offer"
+        OFFER_WITHDRAWN = "offer_withdrawn", "Offer withdrawn"
         INTRODUCTION_TO_VOLUNTEER = "introduction_volunteer", "Introduction to the volunteer"
         INTRODUCTION_TO_CANDIDATE = "introduction_candidate", "Introduction to the campaign"
         CHECK_IN_VOLUNTEER = "check_in_volunteer", "Check-in with the volunteer"

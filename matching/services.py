@@ -147,6 +147,9 @@ def approve_match(*, match_id: int, organiser) -> Match:
     """
     with transaction.atomic():
         match, volunteer = _lock_match(match_id)
+        # Lock the request last, after the volunteer and the match, so a request being closed
+        # at this moment either rejects this approval or sees its offer and withdraws it.
+        match.help_request = HelpRequest.objects.select_for_update().get(pk=match.help_request_id)
         if match.status not in {Status.SUGGESTED, Status.SHORTLISTED}:
             raise MatchingError(
                 f"Match #{match.pk} is no longer a suggestion: its status is “{match.get_status_display()}”."
@@ -305,17 +308,20 @@ def record_result(*, match_id: int, result: str, feedback: str = "", actor=None)
 def close_help_request(*, help_request_id: int, note: str) -> int:
     """Close a request that no longer needs a volunteer, such as after polling day; return offers withdrawn.
 
-    An unanswered offer and the shortlist behind it are cancelled with `note`,
-    the suggestions are removed, and the request is closed. A request already
+    The request is closed first, in its own transaction, so an approval that
+    starts afterwards is rejected. Then every unanswered offer and the shortlist
+    behind it are cancelled with `note`, including an offer made by an approval
+    that held the request's lock while it was being closed. A request already
     matched or closed is left as it is.
-
-    NOTE: an organiser approving a suggestion at the moment its request closes can
-    still leave an offer on the closed request, because approve_match reads the
-    request's status without locking it. The offer then lapses as usual.
     """
+    with transaction.atomic():
+        closed = HelpRequest.objects.filter(
+            pk=help_request_id, status__in=[HelpRequest.Status.OPEN, HelpRequest.Status.OFFERED]
+        ).update(status=HelpRequest.Status.CLOSED, updated_at=timezone.now())
+
     withdrawn = 0
     with transaction.atomic():
-        # Volunteer, then match, then the request: the order approve_match takes its locks in.
+        # Volunteer, then match: the order approve_match takes its locks in.
         live = Match.objects.filter(
             help_request_id=help_request_id, status__in=[Status.APPROVED, Status.SHORTLISTED]
         ).order_by("pk")
@@ -325,10 +331,9 @@ def close_help_request(*, help_request_id: int, note: str) -> int:
                 continue
             was_offer = match.status == Status.APPROVED
             lifecycle.move(match, Status.CANCELLED, note=note)
-            withdrawn += int(was_offer)
+            if was_offer:
+                queue_email(match, OutgoingEmail.Kind.OFFER_WITHDRAWN)
+                withdrawn += 1
         Match.objects.suggested().filter(help_request_id=help_request_id).delete()
-        closed = HelpRequest.objects.filter(
-            pk=help_request_id, status__in=[HelpRequest.Status.OPEN, HelpRequest.Status.OFFERED]
-        ).update(status=HelpRequest.Status.CLOSED, updated_at=timezone.now())
     logger.info("Help request %s closed=%s; %d offers withdrawn", help_request_id, bool(closed), withdrawn)
     return withdrawn

@@ -89,7 +89,21 @@ def test_close_asks_introduced_campaign_for_result(past_ballot, django_capture_o
     email = OutgoingEmail.objects.get(match=past_ballot["introduced"])
     assert email.kind == OutgoingEmail.Kind.RESULT_REQUEST
     candidate_email = past_ballot["matched"].candidate.user.email
-    assert [message.to for message in mailoutbox] == [[candidate_email]]
+    assert [candidate_email] in [message.to for message in mailoutbox]
+
+
+@pytest.mark.django_db
+def test_close_tells_volunteer_offer_withdrawn(past_ballot, django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        close_ballots_after_polling_day()
+
+    withdrawn = OutgoingEmail.objects.get(match=past_ballot["offer"])
+    assert withdrawn.kind == OutgoingEmail.Kind.OFFER_WITHDRAWN
+    volunteer_email = past_ballot["offer"].volunteer.user.email
+    to_volunteer = [message for message in mailoutbox if message.to == [volunteer_email]]
+    assert len(to_volunteer) == 1
+    assert "no longer needs this help" in to_volunteer[0].subject
+    assert not OutgoingEmail.objects.filter(match=past_ballot["waiting"]).exists(), "shortlisted people were never told"
 
 
 @pytest.mark.django_db
@@ -103,7 +117,7 @@ def test_close_runs_once_per_ballot(past_ballot):
     assert closed_at is not None
     assert second.ballots == 0
     assert close_ballot(past_ballot["election"].pk) is None
-    assert OutgoingEmail.objects.count() == 1
+    assert OutgoingEmail.objects.count() == 2, "one result request and one withdrawn offer, each once"
 
 
 @pytest.mark.django_db

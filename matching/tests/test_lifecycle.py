@@ -440,3 +440,25 @@ def test_accept_and_lapse_at_once_have_one_outcome(organiser, settings):
     assert match.status in {Status.ACCEPTED, Status.LAPSED}
     introductions = OutgoingEmail.objects.filter(match=match, kind=OutgoingEmail.Kind.INTRODUCTION_TO_VOLUNTEER)
     assert introductions.exists() == (match.status == Status.ACCEPTED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_approval_and_close_at_once_leave_no_offer_on_closed_request(organiser):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite locks the whole database")
+    from matching.services import close_help_request
+
+    for _ in range(5):
+        match = MatchFactory()
+
+        run_in_threads(
+            [
+                lambda match_id=match.pk: approve_match(match_id=match_id, organiser=organiser),
+                lambda request_id=match.help_request_id: close_help_request(help_request_id=request_id, note="Closed"),
+            ]
+        )
+
+        help_request = HelpRequest.objects.get(pk=match.help_request_id)
+        assert help_request.status == HelpRequest.Status.CLOSED
+        offers_left = Match.objects.filter(help_request=help_request, status=Status.APPROVED)
+        assert not offers_left.exists(), "an offer was left on a closed request"

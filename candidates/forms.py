@@ -3,6 +3,7 @@ from django import forms
 
 from matching.fields import DateInput, PostcodeField, positive_hours_field, today
 from matching.postcodes import Grid
+from volunteers.forms import set_account_error_messages
 from volunteers.models import SkillArea
 
 from .elections import BallotIdError, build_ballot_id, can_have_division, subtype_required, suggested_needed_by
@@ -297,6 +298,7 @@ class CandidateSignupForm(SignupForm, CampaignFields):
         self.fields["email"].help_text = "We'll send you a link to confirm it."
         for name in ("email", "password1", "password2"):
             self.fields[name].widget.attrs.pop("placeholder", None)
+        set_account_error_messages(self)
 
     def signup(self, request, user):
         from .services import create_candidate

@@ -170,13 +170,41 @@ class PartyConsentFields(forms.Form):
         return cleaned
 
 
+SIGNUP_FIELD_ORDER = [
+    "email",
+    "password1",
+    "password2",
+    "full_name",
+    "postcode",
+    *[skill_field_name(area) for area in SkillArea.values],
+    "work_mode",
+    "travel_radius_miles",
+    "hours_per_week",
+    "available_from",
+    "available_until",
+    "max_active_matches",
+    "bio",
+    "links",
+    "party_relationship",
+    "party_consent",
+    "privacy_consent",
+    "news_consent",
+]
+
+
+def set_account_error_messages(form) -> None:
+    """Replace allauth's "This field is required." with messages that name the field."""
+    form.fields["email"].error_messages["required"] = "Enter your email address."
+    form.fields["password1"].error_messages["required"] = "Enter a password."
+    form.fields["password2"].error_messages["required"] = "Enter the same password again."
+
+
 class VolunteerSignupForm(SignupForm, VolunteerProfileFields, PartyConsentFields):
     """Create the account and the volunteer profile in one form."""
 
     privacy_consent = forms.BooleanField(
         label=(
-            "I have read the privacy notice and agree to Tech for Labour holding my details "
-            "to match me with campaigns"
+            "I have read the privacy notice and agree to Tech for Labour holding my details to match me with campaigns"
         ),
         error_messages={"required": "Tick the box to agree to the privacy notice, or we cannot sign you up."},
     )
@@ -192,6 +220,9 @@ class VolunteerSignupForm(SignupForm, VolunteerProfileFields, PartyConsentFields
         self.fields["email"].widget.attrs.pop("placeholder", None)
         self.fields["password1"].widget.attrs.pop("placeholder", None)
         self.fields["password2"].widget.attrs.pop("placeholder", None)
+        set_account_error_messages(self)
+        # The error summary lists errors in field order, so it follows the page.
+        self.order_fields(SIGNUP_FIELD_ORDER)
 
     def signup(self, request, user):
         from .services import create_volunteer

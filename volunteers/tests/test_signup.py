@@ -224,3 +224,15 @@ def test_signup_log_holds_no_personal_data(client, caplog):
     for record in caplog.records:
         assert "Zebedee" not in record.getMessage()
         assert "zebedee@example.org" not in record.getMessage()
+
+
+@pytest.mark.django_db
+def test_missing_account_fields_named_in_order(client):
+    response = client.post(SIGNUP_URL, valid_signup(email="", password1="", password2="", postcode="QA1 1AA"))
+    content = response.content.decode()
+
+    assert "Enter your email address." in content
+    assert "Enter a password." in content
+    positions = [content.index(f'href="#id_{name}"') for name in ("email", "password1", "postcode")]
+    assert positions == sorted(positions), "the error summary follows the order of the page"
+    assert_nothing_saved()

@@ -24,7 +24,11 @@ demo: migrate
 run: demo
 	$(PYTHON) manage.py runserver $(HOST):$(PORT)
 
-test: install
+# axe-core for the browser tests' accessibility scans; npm writes .package-lock.json on each install.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+test: install node_modules/.package-lock.json
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 

@@ -75,7 +75,7 @@ def column_chart(chart_id: str, title: str, columns: Sequence, *, unit: str = ""
 
 def bar_chart(chart_id: str, title: str, rows: Sequence, *, alert_labels: Sequence[str] = ()) -> SafeString:
     """Draw horizontal bars, one per item with `label` and `value`; labels in `alert_labels` are drawn in red."""
-    label_width, bar_width, row_height = 190, 330, 26
+    label_width, bar_width, row_height = 250, 290, 26
     width = label_width + bar_width + 60
     height = max(row_height * len(rows), row_height)
     highest = max((item.value for item in rows), default=0) or 1
@@ -98,7 +98,7 @@ def bar_chart(chart_id: str, title: str, rows: Sequence, *, alert_labels: Sequen
                 label_width - 8,
                 y + 17,
                 TEXT_COLOUR,
-                _shorten(item.label, 30),
+                _shorten(item.label, 36),
                 css_class,
                 label_width,
                 y + 5,

@@ -721,7 +721,9 @@ def _check_row(
         row.errors.append("Email address: longer than 254 characters.")
 
     form_data = {"full_name": name, "postcode": first("postcode")}
+    errors_before_skills = len(row.errors)
     skills = _row_skills(values, headers, defaults, row, ignored_tags)
+    skill_answers_rejected = len(row.errors) > errors_before_skills
     for area, level in skills.items():
         form_data[skill_field_name(area)] = str(level)
 
@@ -752,6 +754,9 @@ def _check_row(
     form = VolunteerProfileFields(data=form_data)
     if not form.is_valid():
         for field_name, messages in form.errors.items():
+            # An answer already reported as not a skill explains why no skill was found.
+            if field_name.startswith("skill_") and skill_answers_rejected:
+                continue
             for message in messages:
                 row.errors.append(_form_error(field_name, message, form_data, column_of))
         return row

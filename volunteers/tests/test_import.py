@@ -311,6 +311,7 @@ def test_row_problems_name_row_column_and_value():
     assert problems[3] == [
         "Column D (“What's your postcode?”): “12345” is not a valid UK postcode. Enter a postcode like B1 1AY."
     ]
+    assert len(problems[4]) == 1
     assert "“Knitting” is not a skill the network uses" in problems[4][0]
     assert problems[5] == [
         "Column H (“How many hours a week can you give?”): Enter the hours as a whole number, like 5. "

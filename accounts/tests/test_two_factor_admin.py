@@ -133,3 +133,18 @@ def test_volunteer_cannot_reach_the_admin(client):
 
     assert client.get(reverse("admin:login")).status_code == 403
     assert client.get(ADMIN_INDEX).status_code == 302
+
+
+@pytest.mark.django_db
+def test_authenticator_secret_is_encrypted_at_rest():
+    from allauth.mfa.models import Authenticator
+
+    from accounts.tests.helpers import TEST_TOTP_SECRET, enable_two_factor
+    from volunteers.tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    enable_two_factor(user)
+
+    stored = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
+    assert stored != TEST_TOTP_SECRET
+    assert TEST_TOTP_SECRET not in stored

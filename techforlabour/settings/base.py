@@ -134,6 +134,10 @@ ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "honeypot"
 # Staff must use it before the admin lets them in (techforlabour.admin_site).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tech for Labour"
+MFA_ADAPTER = "accounts.mfa_adapter.MFAAdapter"
+# Encrypts the secrets of authenticator apps in the database. Set it apart from
+# SECRET_KEY in production, so that rotating SECRET_KEY keeps staff's authenticators working.
+MFA_ENCRYPTION_KEY = env("MFA_ENCRYPTION_KEY", default=SECRET_KEY)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

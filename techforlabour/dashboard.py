@@ -15,7 +15,6 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from candidates.models import HelpRequest
@@ -142,10 +141,18 @@ def week_start(day: date) -> date:
 def volunteer_figures(*, today: date | None = None) -> VolunteerFigures:
     today = today or timezone.localdate()
     volunteers = Volunteer.objects.filter(anonymised_at__isnull=True)
-    # One pass over the table gives the totals and the places together.
+    # One pass over the table gives the totals, the places and the signups a week together.
+    weeks = signup_weeks(today)
     by_place = list(
         volunteers.values("local_authority_code")
-        .annotate(count=Count("id"), paused=Count("id", filter=Q(is_paused=True)))
+        .annotate(
+            count=Count("id"),
+            paused=Count("id", filter=Q(is_paused=True)),
+            **{
+                f"week_{number}": Count("id", filter=Q(created_at__gte=start, created_at__lt=end))
+                for number, (_monday, start, end) in enumerate(weeks)
+            },
+        )
         .order_by()
     )
     # NOT EXISTS in WHERE, not in a FILTER clause: PostgreSQL then runs one anti-join
@@ -160,30 +167,26 @@ def volunteer_figures(*, today: date | None = None) -> VolunteerFigures:
         paused=sum(row["paused"] for row in by_place),
         unverified=unconfirmed["unverified"],
         awaiting_confirmation=unconfirmed["awaiting"],
-        signups_by_week=signups_by_week(volunteers, today=today),
+        signups_by_week=[
+            LabelledCount(f"{monday:%-d %b}", sum(row[f"week_{number}"] for row in by_place))
+            for number, (monday, _start, _end) in enumerate(weeks)
+        ],
         by_skill=volunteers_by_skill(),
         **volunteers_by_place(by_place),
     )
 
 
-def signups_by_week(volunteers, *, today: date, weeks: int = SIGNUP_WEEKS) -> list[LabelledCount]:
-    """Count signups in each of the last `weeks` weeks, Monday to Sunday in UK time, oldest first."""
-    first_monday = week_start(today) - timedelta(weeks=weeks - 1)
+def signup_weeks(today: date, weeks: int = SIGNUP_WEEKS) -> list[tuple[date, datetime, datetime]]:
+    """Return the Monday, first moment and end of each of the last `weeks` weeks, oldest first.
+
+    Weeks run from Monday to Sunday in the project's time zone, so a signup just
+    after midnight on a Monday in summer belongs to the new week.
+    """
     tz = timezone.get_current_timezone()
-    since = timezone.make_aware(datetime.combine(first_monday, datetime.min.time()), tz)
-    rows = (
-        volunteers.filter(created_at__gte=since)
-        .annotate(week=TruncWeek("created_at", tzinfo=tz))
-        .values("week")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
-    counts = Counter()
-    for row in rows:
-        week = row["week"]
-        counts[week.date() if isinstance(week, datetime) else week] += row["count"]
-    mondays = [first_monday + timedelta(weeks=number) for number in range(weeks)]
-    return [LabelledCount(f"{monday:%-d %b}", counts.get(monday, 0)) for monday in mondays]
+    first_monday = week_start(today) - timedelta(weeks=weeks - 1)
+    mondays = [first_monday + timedelta(weeks=number) for number in range(weeks + 1)]
+    moments = [timezone.make_aware(datetime.combine(monday, datetime.min.time()), tz) for monday in mondays]
+    return [(mondays[number], moments[number], moments[number + 1]) for number in range(weeks)]
 
 
 def volunteers_by_skill() -> list[LabelledCount]:

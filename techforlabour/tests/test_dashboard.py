@@ -68,7 +68,7 @@ def test_signups_counted_by_week_from_monday():
         volunteer = VolunteerFactory()
         Volunteer.objects.filter(pk=volunteer.pk).update(created_at=moment)
 
-    weeks = dashboard.signups_by_week(Volunteer.objects.all(), today=TODAY)
+    weeks = dashboard.volunteer_figures(today=TODAY).signups_by_week
 
     assert len(weeks) == 12
     assert weeks[-1] == LabelledCount("7 Dec", 1)

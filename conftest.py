@@ -38,6 +38,7 @@ def celery_live_worker(transactional_db):
     if not redis_url:
         pytest.skip("REDIS_URL is not set, so there is no Redis broker for a real Celery worker")
 
+    from celery._state import _set_task_join_will_block
     from celery.contrib.testing.worker import start_worker
 
     from techforlabour.celery import app
@@ -50,3 +51,6 @@ def celery_live_worker(transactional_db):
             yield app
     finally:
         app.conf.update(previous)
+        # A worker in this process marks it as one that must never wait on a result;
+        # clear the mark so later tests can call .get() on eager results.
+        _set_task_join_will_block(False)

@@ -227,7 +227,12 @@ class DecidedMatchInline(admin.TabularInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).exclude(status=Match.Status.SUGGESTED).select_related("volunteer")
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(status=Match.Status.SUGGESTED)
+            .select_related("volunteer", "decided_by")
+        )
 
     def has_add_permission(self, request, obj=None):
         return False

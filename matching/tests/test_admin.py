@@ -517,3 +517,16 @@ def test_volunteer_search_by_email_postcode_or_name(organiser_client, term, foun
     }
     response = organiser_client.get(reverse("admin:volunteers_volunteer_changelist"), {"q": term})
     assert [volunteer.pk for volunteer in response.context["cl"].result_list] == [people[found].pk]
+
+
+@pytest.mark.django_db
+def test_help_request_page_queries_do_not_grow_with_decisions(organiser_client):
+    help_request = HelpRequestFactory()
+    decider = UserFactory(is_staff=True)
+    MatchFactory(help_request=help_request, status=Match.Status.REJECTED, decided_by=decider)
+    url = reverse("admin:candidates_helprequest_change", args=[help_request.pk])
+    one = changelist_queries(organiser_client, url)
+    for _ in range(5):
+        MatchFactory(help_request=help_request, status=Match.Status.REJECTED, decided_by=UserFactory(is_staff=True))
+    six = changelist_queries(organiser_client, url)
+    assert one == six

@@ -18,7 +18,7 @@ from techforlabour.admin_confirm import Step, confirmation_page, is_confirmed
 from techforlabour.admin_filters import council_filter, polling_day_filter
 
 from . import admin_elections  # noqa: F401  (registers the admin of ballots, imports and call-outs)
-from .models import Candidate, HelpRequest
+from .models import Candidate, Election, HelpRequest
 
 # Matches whose introduction happened, so an election result can be recorded on them.
 INTRODUCED_STATUSES = [Match.Status.ACCEPTED, Match.Status.COMPLETED]
@@ -257,9 +257,11 @@ class HelpRequestAdmin(admin.ModelAdmin):
         "work_mode",
         "status",
         "suggestion_count",
+        "target_seat",
     ]
     list_filter = [
         "status",
+        ("candidate__election__is_target_seat", admin.BooleanFieldListFilter),
         "skill_area",
         "work_mode",
         council_filter("candidate__election"),
@@ -275,7 +277,9 @@ class HelpRequestAdmin(admin.ModelAdmin):
     list_select_related = ["candidate__election"]
     # Rendering rows costs more than reading them; 50 keeps a page quick, and "Show all" gives 200.
     list_per_page = 50
-    actions = ["find_more_volunteers", "export_csv"]
+    actions = ["find_more_volunteers", "mark_target_seat", "unmark_target_seat", "export_csv"]
+    # Target seats first everywhere, then the soonest needed.
+    ordering = ["-candidate__election__is_target_seat", "needed_by", "id"]
     raw_id_fields = ["candidate"]
     readonly_fields = ["suggestions_updated_at", "created_at", "updated_at"]
     date_hierarchy = "needed_by"
@@ -329,6 +333,27 @@ class HelpRequestAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Suggestions recomputed for {len(requests)} request(s): {found} in all.", messages.SUCCESS
         )
+
+    @admin.display(description="target seat", boolean=True, ordering="candidate__election__is_target_seat")
+    def target_seat(self, help_request):
+        return help_request.candidate.election.is_target_seat
+
+    @admin.action(description="Mark the ballots of the selected requests as target seats", permissions=["change"])
+    def mark_target_seat(self, request, queryset):
+        self._set_target_seat(request, queryset, True)
+
+    @admin.action(description="Unmark the ballots of the selected requests as target seats", permissions=["change"])
+    def unmark_target_seat(self, request, queryset):
+        self._set_target_seat(request, queryset, False)
+
+    def _set_target_seat(self, request, queryset, is_target_seat: bool):
+        election_ids = set(queryset.values_list("candidate__election_id", flat=True))
+        # save() rather than update(), so each ballot's change goes through its own model code.
+        for election in Election.objects.filter(pk__in=election_ids):
+            election.is_target_seat = is_target_seat
+            election.save(update_fields=["is_target_seat"])
+        verb = "marked as" if is_target_seat else "no longer"
+        self.message_user(request, f"{len(election_ids)} ballot(s) {verb} target seats.", messages.SUCCESS)
 
     @admin.action(description="Export selected help requests as CSV", permissions=["export"])
     def export_csv(self, request, queryset):

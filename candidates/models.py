@@ -99,6 +99,11 @@ class Election(models.Model):
     sopn_publish_deadline = models.DateField("statement of persons nominated", null=True, blank=True, editable=False)
     registration_deadline = models.DateField(null=True, blank=True, editable=False)
     postal_vote_deadline = models.DateField("postal vote application deadline", null=True, blank=True, editable=False)
+    is_target_seat = models.BooleanField(
+        "target seat",
+        default=False,
+        help_text="A seat the party is fighting hard for: its requests come first in every organiser's list.",
+    )
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the requests of this ballot were closed after polling day."
     )
@@ -272,8 +277,10 @@ class HelpRequestQuerySet(models.QuerySet):
         return self.annotate(urgency_date=Least(needed_by, *upcoming_key_dates, output_field=models.DateField()))
 
     def by_urgency(self, today=None):
-        """Most urgent first: see `with_urgency`."""
-        return self.with_urgency(today).order_by("urgency_date", "needed_by", "id")
+        """Target seats first, then most urgent first: see `with_urgency`."""
+        return self.with_urgency(today).order_by(
+            "-candidate__election__is_target_seat", "urgency_date", "needed_by", "id"
+        )
 
 
 class HelpRequest(models.Model):

@@ -76,6 +76,7 @@ class Shortage:
     council: str
     requests: int
     soonest_polling_day: date
+    target_seats: int = 0
 
 
 @dataclass
@@ -252,7 +253,7 @@ def request_figures(*, today: date | None = None) -> RequestFigures:
 def shortages(*, today: date) -> list[Shortage]:
     """List where the network is short: open requests whose ranking found no volunteer, by skill and council.
 
-    The soonest polling day comes first, and elections already past are left out.
+    Rows with target seats come first, then the soonest polling day; elections already past are left out.
     """
     suggested = Match.objects.filter(help_request=OuterRef("pk"), status=Match.Status.SUGGESTED)
     rows = (
@@ -260,8 +261,12 @@ def shortages(*, today: date) -> list[Shortage]:
         .filter(suggestions_updated_at__isnull=False, candidate__election__polling_day__gte=today)
         .exclude(Exists(suggested))
         .values("skill_area", council=F("candidate__election__council"))
-        .annotate(requests=Count("id"), soonest=Min("candidate__election__polling_day"))
-        .order_by("soonest", "council", "skill_area")
+        .annotate(
+            requests=Count("id"),
+            soonest=Min("candidate__election__polling_day"),
+            target_seats=Count("id", filter=Q(candidate__election__is_target_seat=True)),
+        )
+        .order_by("-target_seats", "soonest", "council", "skill_area")
     )
     return [
         Shortage(
@@ -269,6 +274,7 @@ def shortages(*, today: date) -> list[Shortage]:
             council=row["council"],
             requests=row["requests"],
             soonest_polling_day=row["soonest"],
+            target_seats=row["target_seats"],
         )
         for row in rows
     ]
@@ -295,12 +301,12 @@ def pipeline_figures(*, today: date | None = None) -> PipelineFigures:
 
 
 def waiting_for_approval(*, limit: int = WAITING_LISTED) -> list[Match]:
-    """Return the best suggestion of each open request that has one, soonest polling day first."""
+    """Return the best suggestion of each open request that has one, target seats first, then soonest polling day."""
     suggested = Match.objects.filter(help_request=OuterRef("pk"), status=Match.Status.SUGGESTED)
     request_ids = list(
         HelpRequest.objects.open()
         .filter(Exists(suggested))
-        .order_by("candidate__election__polling_day", "needed_by", "id")
+        .order_by("-candidate__election__is_target_seat", "candidate__election__polling_day", "needed_by", "id")
         .values_list("pk", flat=True)[:limit]
     )
     best = {}

@@ -243,6 +243,9 @@ MATCHING = {
     "SUGGESTIONS_PER_REQUEST": 10,
 }
 
+# The number of volunteers the network aims for, shown against the total on the admin dashboard.
+VOLUNTEER_GOAL = env.int("VOLUNTEER_GOAL", default=100)
+
 PRIVACY_NOTICE_VERSION = "2026-12-01"
 
 # Parties whose candidates an import of Democracy Club's candidates file keeps, spelt

@@ -7,6 +7,14 @@ The database still comes from DATABASE_URL, so the same suite runs on SQLite and
 """
 
 from .base import *  # noqa: F403
+from .base import BASE_DIR, DATABASES
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A test database in a file rather than in memory: SQLite's shared in-memory
+    # cache fails at once with "database table is locked" when a Celery worker
+    # thread writes while the test reads, where a file database waits its turn.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
 
 DEBUG = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -90,3 +90,33 @@ LOCAL_AUTHORITY_NAMES = {
 
 def local_authority_name(code: str) -> str:
     return LOCAL_AUTHORITY_NAMES.get(code, "")
+
+
+NATION_BY_CODE_PREFIX = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
+
+# English regions of the councils in LOCAL_AUTHORITY_NAMES, from the ONS region
+# of each (metropolitan districts are numbered by county, so ranges suffice).
+ENGLISH_REGION_BY_CODE = {
+    **{f"E080000{number:02d}": "North West" for number in range(1, 16)},
+    **{f"E080000{number:02d}": "Yorkshire and The Humber" for number in [16, 17, 18, 19, 32, 33, 34, 35, 36, 38, 39]},
+    **{f"E080000{number:02d}": "North East" for number in [21, 22, 23, 24, 37]},
+    **{f"E080000{number:02d}": "West Midlands" for number in range(25, 32)},
+    "E06000016": "East Midlands",
+    "E06000018": "East Midlands",
+    "E06000023": "South West",
+}
+
+
+def region_name(code: str) -> str:
+    """Return the English region, or the nation outside England, of a local authority code; empty when unknown.
+
+    NOTE: English councils outside LOCAL_AUTHORITY_NAMES return "England (region not known)",
+    because no installed package ships the ONS lookup from council to region.
+    """
+    if not code:
+        return ""
+    if code.startswith("E09"):
+        return "London"
+    if code.startswith("E"):
+        return ENGLISH_REGION_BY_CODE.get(code, "England (region not known)")
+    return NATION_BY_CODE_PREFIX.get(code[:1], "")

@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from candidates.models import HelpRequest
-from matching.local_authorities import local_authority_name
+from matching.local_authorities import local_authority_name, region_name
 from matching.models import Match
 from volunteers.models import SkillArea, Volunteer, VolunteerSkill
 
@@ -63,6 +63,7 @@ class VolunteerFigures:
     signups_by_week: list[LabelledCount]
     by_skill: list[LabelledCount]
     by_nation: list[LabelledCount]
+    by_region: list[LabelledCount]
     by_council: list[LabelledCount]
 
     @property
@@ -200,21 +201,24 @@ def volunteers_by_skill() -> list[LabelledCount]:
 
 
 def volunteers_by_place(rows: list[dict]) -> dict[str, list[LabelledCount]]:
-    """Count volunteers by nation and by council from counts by local authority code (`local_authority_code`, `count`).
+    """Count volunteers by nation, region and council from counts by local authority code.
 
-    NOTE: England is not split into its regions: that needs the ONS lookup from
-    local authority to region, which no installed package ships.
+    Each row has `local_authority_code` and `count`. Regions are England's regions,
+    and Wales and Scotland as wholes; see `matching.local_authorities.region_name`.
     """
     nations = Counter()
+    regions = Counter()
     councils = Counter()
     for row in rows:
         code = row["local_authority_code"] or ""
         nations[NATIONS.get(code[:1], NO_LOCATION)] += row["count"]
+        regions[region_name(code) or NO_LOCATION] += row["count"]
         if code:
             councils[local_authority_name(code) or code] += row["count"]
     by_nation = [LabelledCount(name, nations[name]) for name in [*NATIONS.values(), NO_LOCATION] if nations[name]]
+    by_region = [LabelledCount(name, count) for name, count in sorted(regions.items())]
     by_council = [LabelledCount(name, count) for name, count in councils.most_common(TOP_COUNCILS)]
-    return {"by_nation": by_nation, "by_council": by_council}
+    return {"by_nation": by_nation, "by_region": by_region, "by_council": by_council}
 
 
 # Requests

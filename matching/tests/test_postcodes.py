@@ -78,3 +78,30 @@ def test_distance_between_birmingham_and_london():
     miles = distance_miles(birmingham.easting, birmingham.northing, london.easting, london.northing)
     # About 100 miles as the crow flies.
     assert 95 < miles < 105
+
+
+@pytest.mark.parametrize(
+    ("postcode", "region"),
+    [
+        ("B1 1AY", "West Midlands"),
+        ("M1 1AE", "North West"),
+        ("LS1 1UR", "Yorkshire and The Humber"),
+        ("NE1 7RU", "North East"),
+        ("SW1A 1AA", "London"),
+        ("BS1 5TR", "South West"),
+        ("NG1 5DT", "East Midlands"),
+        ("CF10 1EP", "Wales"),
+        ("G1 1XQ", "Scotland"),
+    ],
+)
+def test_region_of_postcode(postcode, region):
+    from matching.local_authorities import region_name
+
+    assert region_name(lookup_postcode(postcode).local_authority_code) == region
+
+
+def test_region_of_unlisted_english_council():
+    from matching.local_authorities import region_name
+
+    assert region_name("E07000001") == "England (region not known)"
+    assert region_name("") == ""

@@ -96,6 +96,11 @@ def test_volunteers_by_skill_and_place():
         "No location (BFPO or no postcode)": 1,
     }
     assert figures_by_label(figures.by_council) == {"Birmingham": 1, "Cardiff": 1}
+    assert figures_by_label(figures.by_region) == {
+        "West Midlands": 1,
+        "Wales": 1,
+        "No location (BFPO or no postcode)": 1,
+    }
 
 
 # Requests

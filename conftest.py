@@ -51,6 +51,6 @@ def celery_live_worker(transactional_db):
             yield app
     finally:
         app.conf.update(previous)
-        # A worker in this process marks it as one that must never wait on a result;
-        # clear the mark so later tests can call .get() on eager results.
+        # A worker in this process marks it as one that must never wait on a result.
+        # Clearing the mark lets later tests call .get() on eager results.
         _set_task_join_will_block(False)

@@ -1,5 +1,5 @@
 """
-Signed links in emails, so a volunteer or a campaign can answer without signing in.
+Signed links in emails, so a volunteer or a campaign can reply without signing in.
 
 A token names the match, the action and the person it was sent to, and is signed
 with SECRET_KEY by django.core.signing, so it cannot be altered or forged. It
@@ -60,7 +60,7 @@ def make_token(*, match_id: int, action: str, user_id: int | None) -> str:
 
 
 def read_token(token: str, *, action: str) -> LinkPayload:
-    """Return what a token says, or raise a LinkError saying why it cannot be used."""
+    """Return the payload of a token, or raise a LinkError that explains why it cannot be used."""
     try:
         data = signing.loads(token, salt=SALT, max_age=link_lifetime(action))
     except signing.SignatureExpired:

@@ -110,7 +110,7 @@ class NotEligible:
 def score_volunteer(
     volunteer: VolunteerFacts, request: RequestFacts, *, config: MatchingConfig, today: date
 ) -> Score | NotEligible:
-    """Score one volunteer for one request, or say why they cannot be suggested."""
+    """Score one volunteer for one request, or return the reason they cannot be suggested."""
     if volunteer.is_paused:
         return NotEligible("paused")
     if not volunteer.email_verified:

@@ -1,4 +1,4 @@
-"""Pages behind the signed links in emails: answering an offer, and a campaign's feedback."""
+"""Pages behind the signed links in emails: the reply to an offer, and a campaign's feedback."""
 
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -60,7 +60,7 @@ class SignedLinkView(View):
 
 
 class RespondToOfferView(SignedLinkView):
-    """GET shows the offer; POST answers it. A GET never changes anything, since mail scanners open links."""
+    """Show the offer on GET and record the reply on POST. A GET changes nothing, because mail scanners open links."""
 
     action = Action.RESPOND_TO_OFFER
     template_name = "matching/respond_to_offer.html"

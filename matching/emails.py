@@ -132,7 +132,7 @@ def claim(email_id: int) -> bool:
     """Mark an email as being sent; return False when it is sent, failed, cancelled or gone.
 
     A pending email is claimed at once. One left in "sending" by a worker that
-    died is claimed again once EMAIL_CLAIM_TIMEOUT_SECONDS have passed; before
+    died is claimed again once EMAIL_CLAIM_TIMEOUT_SECONDS have passed. Before
     that, EmailBusy is raised so the caller can try again later.
     """
     now = timezone.now()

@@ -1,4 +1,4 @@
-"""Changes to matches: keeping suggestions fresh, offers, answers, introductions and outcomes."""
+"""Changes to matches: keeping suggestions fresh, offers and the replies to them, introductions and outcomes."""
 
 import logging
 from datetime import timedelta
@@ -148,7 +148,7 @@ def approve_match(*, match_id: int, organiser) -> Match:
     with transaction.atomic():
         match, volunteer = _lock_match(match_id)
         # Lock the request last, after the volunteer and the match, so a request being closed
-        # at this moment either rejects this approval or sees its offer and withdraws it.
+        # at this moment either rejects this approval or finds its offer and withdraws it.
         match.help_request = HelpRequest.objects.select_for_update().get(pk=match.help_request_id)
         if match.status not in {Status.SUGGESTED, Status.SHORTLISTED}:
             raise MatchingError(

@@ -77,7 +77,7 @@ def test_volunteer_to_introduction(client, organiser, django_capture_on_commit_c
     assert "0121 496 0000" not in offer.body
     accept_path = OFFER_LINK.search(offer.body).group(1)
 
-    # The volunteer follows the link and says yes.
+    # The volunteer follows the link and accepts.
     page = client.get(accept_path)
     assert page.status_code == 200
     assert "Can you help this campaign?" in page.content.decode()

@@ -1,4 +1,4 @@
-"""Offers, answers, lapses and the signed links volunteers and campaigns follow."""
+"""Offers, replies, lapses and the signed links volunteers and campaigns follow."""
 
 import threading
 from datetime import timedelta

@@ -91,6 +91,20 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+
+def without_jit(database: dict) -> dict:
+    """Turn PostgreSQL's JIT compiler off for this connection.
+
+    The app's queries run in milliseconds; compiling one took hundreds of
+    milliseconds whenever its estimated cost crossed the threshold (docs/benchmarks.md).
+    """
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    return database
+
+
+without_jit(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

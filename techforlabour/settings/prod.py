@@ -19,7 +19,7 @@ from techforlabour.logging import init_sentry, logging_config
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS as BASE_INSTALLED_APPS
 from .base import MIDDLEWARE as BASE_MIDDLEWARE
-from .base import env
+from .base import env, without_jit
 
 REQUIRED_VARIABLES = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "SITE_URL"]
 MIN_SECRET_KEY_LENGTH = 50
@@ -67,6 +67,7 @@ DATABASES["default"].update(
 )
 # Seconds; without it a request waits for the operating system's TCP timeout when PostgreSQL is away.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+without_jit(DATABASES["default"])
 
 # Redis is the broker and the cache. allauth's rate limits live in the cache, so
 # a per-process memory cache would give every process its own, higher, limit.

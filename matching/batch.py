@@ -23,7 +23,7 @@ from candidates.models import HelpRequest
 from volunteers.models import Volunteer, VolunteerSkill
 
 from .models import Match
-from .ranking import ranked_volunteers
+from .ranking import top_volunteers
 from .scoring import MatchingConfig
 from .services import refresh_suggestions
 
@@ -86,7 +86,7 @@ def refresh_requests(
     for help_request in _open_requests_in_chunks(request_ids):
         try:
             if dry_run:
-                suggestions += len(ranked_volunteers(help_request, config=config)[: config.suggestions_per_request])
+                suggestions += len(top_volunteers(help_request, limit=config.suggestions_per_request, config=config))
             else:
                 suggestions += refresh_suggestions(help_request=help_request, config=config)
         except DatabaseError:

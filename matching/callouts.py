@@ -33,6 +33,7 @@ from accounts.models import Consent
 from candidates.models import CallOut, CallOutRecipient, HelpRequest
 from volunteers.models import Volunteer, WorkMode
 
+from . import ranking_rows
 from .models import Match
 from .postcodes import METRES_PER_MILE, distance_miles
 from .ranking import MAX_TRAVEL_RADIUS_MILES
@@ -340,6 +341,7 @@ def answer_callout(*, recipient: CallOutRecipient) -> AnswerOutcome:
             Volunteer.objects.filter(pk=recipient.volunteer_id).update(
                 travel_radius_miles=raised_to, updated_at=timezone.now()
             )
+            ranking_rows.rebuild_for_volunteers([recipient.volunteer_id])
     refresh_suggestions(help_request=help_request)
     suggested = (
         Match.objects.suggested().filter(help_request=help_request, volunteer_id=recipient.volunteer_id).exists()

@@ -17,6 +17,7 @@ InvalidTransition. Each change writes a MatchEvent with who, when and why.
 from django.db import transaction
 from django.utils import timezone
 
+from . import ranking_rows
 from .models import Match, MatchEvent
 
 Status = Match.Status
@@ -82,6 +83,9 @@ def move(match: Match, to_status: str, *, actor=None, note: str = "", **fields) 
                 current_status=current,
             )
         MatchEvent.objects.create(match_id=match.pk, action=EVENT_ACTIONS[to_status], actor=actor, note=note[:500])
+        if (from_status in Match.ACTIVE_STATUSES) != (to_status in Match.ACTIVE_STATUSES):
+            # The volunteer took up or gave back a place, which ranking reads from their rows.
+            ranking_rows.rebuild_for_volunteers([match.volunteer_id])
 
     match.status = to_status
     match.updated_at = now

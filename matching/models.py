@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from candidates.models import HelpRequest
-from volunteers.models import Volunteer
+from volunteers.models import SkillArea, Volunteer, WorkMode
 
 
 class MatchQuerySet(models.QuerySet):
@@ -112,6 +112,43 @@ class Match(models.Model):
 
     def __str__(self):
         return f"Match #{self.pk}"
+
+
+class RankingRow(models.Model):
+    """One narrow row per volunteer and skill, copying the details that ranking reads.
+
+    Ranking a request reads only the rows of one skill area, with no join to the
+    volunteer, their skills, their email addresses or their matches. Only
+    volunteers who may be suggested (not paused, not erased, with a verified
+    email address) have rows. `matching.ranking_rows` rewrites a volunteer's rows
+    whenever anything copied here changes.
+    """
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="ranking_rows")
+    area = models.CharField(max_length=16, choices=SkillArea.choices)
+    level = models.PositiveSmallIntegerField()
+    work_mode = models.CharField(max_length=16, choices=WorkMode.choices)
+    easting = models.IntegerField(null=True, blank=True)
+    northing = models.IntegerField(null=True, blank=True)
+    travel_radius_miles = models.PositiveSmallIntegerField(null=True, blank=True)
+    hours_per_week = models.PositiveSmallIntegerField()
+    available_from = models.DateField()
+    available_until = models.DateField(null=True, blank=True)
+    max_active_matches = models.PositiveSmallIntegerField()
+    active_matches = models.PositiveSmallIntegerField(help_text="Approved and accepted matches.")
+    last_matched_day = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "area"], name="ranking_row_unique_area"),
+        ]
+        indexes = [
+            # Serves both the skill area filter and the square searched for in-person work.
+            models.Index(fields=["area", "easting", "northing"], name="ranking_row_area_grid_idx"),
+        ]
+
+    def __str__(self):
+        return f"Ranking row of volunteer #{self.volunteer_id} for {self.area}"
 
 
 class MatchEvent(models.Model):

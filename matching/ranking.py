@@ -2,38 +2,29 @@
 Rank volunteers for a help request in the database.
 
 The rules are those of `matching.scoring`, written as ORM expressions that run on
-SQLite and PostgreSQL alike, so one query returns the top suggestions whatever
-the number of volunteers. In-person work is first narrowed to a square around the
-campaign on the indexed easting and northing columns.
+SQLite and PostgreSQL alike. They read `RankingRow`, one narrow row per volunteer
+and skill, so one query over the rows of the requested skill area returns the top
+suggestions whatever the number of volunteers. In-person work is first narrowed
+to a square around the campaign on the indexed easting and northing columns.
 """
 
+import logging
 from datetime import date
 
-from django.db.models import (
-    Aggregate,
-    Case,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FilteredRelation,
-    FloatField,
-    OuterRef,
-    Q,
-    Value,
-    When,
-)
-from django.db.models.expressions import Col
+from django.db.models import Case, Count, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, Sqrt
 from django.utils import timezone
 
 from accounts.verification import campaign_may_be_matched
 from candidates.models import HelpRequest
-from volunteers.models import Volunteer, WorkMode
+from volunteers.models import Volunteer, VolunteerSkill, WorkMode
 
-from .models import Match
+from . import ranking_rows
+from .models import Match, RankingRow
 from .postcodes import METRES_PER_MILE
 from .scoring import PART_NAMES, MatchingConfig
+
+logger = logging.getLogger(__name__)
 
 # The widest travel radius a volunteer can give; it bounds the square searched for in-person work.
 MAX_TRAVEL_RADIUS_MILES = 100
@@ -41,30 +32,8 @@ MAX_TRAVEL_RADIUS_MILES = 100
 IN_PERSON_MODES = [WorkMode.IN_PERSON, WorkMode.BOTH]
 REMOTE_MODES = [WorkMode.REMOTE, WorkMode.BOTH]
 
-
-class _PerVolunteer(ExpressionWrapper):
-    """A score expression grouped by the columns it reads, not by its own value.
-
-    The active matches are counted with GROUP BY. Django would put each score
-    expression into the GROUP BY as a whole, so the database would compute every
-    expression for every row, then hash its value. The columns give the same
-    groups, one per volunteer, and let each score be computed once per group.
-    """
-
-    def get_group_by_cols(self):
-        return _columns_outside_aggregates(self.expression)
-
-
-def _columns_outside_aggregates(expression) -> list:
-    if isinstance(expression, Col):
-        return [expression]
-    if isinstance(expression, Aggregate):
-        return []
-    columns = []
-    for source in expression.get_source_expressions():
-        if source is not None and hasattr(source, "get_source_expressions"):
-            columns.extend(_columns_outside_aggregates(source))
-    return columns
+# What each ranked volunteer carries, as the rows' annotations name it.
+SCORE_ATTRIBUTES = (*(f"{name}_part" for name in PART_NAMES), "total_score", "distance_miles_value")
 
 
 def _float(value) -> Cast:
@@ -73,65 +42,123 @@ def _float(value) -> Cast:
     return Cast(Value(float(value)), output_field=FloatField())
 
 
-def ranked_volunteers(help_request: HelpRequest, *, config: MatchingConfig | None = None, today: date | None = None):
-    """Return a queryset of eligible volunteers annotated with each score part, best first.
+def ranked_rows(help_request: HelpRequest, *, config: MatchingConfig | None = None, today: date | None = None):
+    """Return a queryset of the eligible ranking rows for this request, with each score part, best first.
 
-    Each volunteer carries `skill_part`, `distance_part`, `availability_part`,
-    `capacity_part`, `fairness_part`, `total_score` and `distance_miles_value`.
-    The caller slices it; nothing is evaluated here.
+    Each row carries the annotations named in SCORE_ATTRIBUTES. The caller
+    slices it; nothing is evaluated here.
     """
     config = config or MatchingConfig.from_settings()
     today = today or timezone.localdate()
     candidate = help_request.candidate
 
-    volunteers = (
-        Volunteer.objects.matchable()
-        .annotate(requested_skill=FilteredRelation("skills", condition=Q(skills__area=help_request.skill_area)))
-        .filter(requested_skill__isnull=False)
-        .filter(available_from__lte=help_request.needed_by)
+    # Only volunteers who may be suggested have rows, so pauses, erasure and
+    # unverified addresses need no test here.
+    rows = (
+        RankingRow.objects.filter(area=help_request.skill_area, available_from__lte=help_request.needed_by)
         .filter(Q(available_until__isnull=True) | Q(available_until__gte=today))
+        .filter(active_matches__lt=F("max_active_matches"))
     )
 
     # Anyone already put forward for this request (in any state but a fresh suggestion),
     # or turned down for this campaign, is left out.
-    already_considered = Match.objects.filter(volunteer=OuterRef("pk"), help_request=help_request).exclude(
+    already_considered = Match.objects.filter(volunteer=OuterRef("volunteer_id"), help_request=help_request).exclude(
         status=Match.Status.SUGGESTED
     )
     turned_down = Match.objects.filter(
-        volunteer=OuterRef("pk"),
+        volunteer=OuterRef("volunteer_id"),
         help_request__candidate=candidate,
         status__in=Match.CLOSED_TO_VOLUNTEER_STATUSES,
     )
-    volunteers = (
-        volunteers.exclude(Exists(already_considered))
-        .exclude(Exists(turned_down))
-        .annotate(
-            active_place=FilteredRelation("matches", condition=Q(matches__status__in=Match.ACTIVE_STATUSES)),
+    rows = rows.exclude(Exists(already_considered)).exclude(Exists(turned_down))
+
+    rows = _with_distance(rows, help_request)
+    rows = _filter_by_work_mode(rows, help_request)
+    rows = _with_score_parts(rows, help_request, config, today)
+    # The requests of a campaign whose account has not confirmed its email address wait.
+    rows = rows.filter(campaign_may_be_matched(candidate))
+
+    return rows.order_by("-total_score", "volunteer_id")
+
+
+def top_volunteers(
+    help_request: HelpRequest, *, limit: int, config: MatchingConfig | None = None, today: date | None = None
+) -> list[Volunteer]:
+    """Return the best `limit` volunteers for this request, best first, each with the score parts of its row.
+
+    A second query checks the chosen rows against the volunteers' own records.
+    Rows that fell behind (after a change made without signals) are rebuilt and
+    the ranking runs once more, so no volunteer is suggested from an old copy
+    of their details.
+    """
+    config = config or MatchingConfig.from_settings()
+    today = today or timezone.localdate()
+
+    for attempt in range(1, 3):
+        rows = list(ranked_rows(help_request, config=config, today=today)[:limit])
+        volunteers = _current_volunteers(help_request, [row.volunteer_id for row in rows])
+        stale_ids = {row.volunteer_id for row in rows if not _row_is_current(row, volunteers.get(row.volunteer_id))}
+        if not stale_ids:
+            break
+        logger.warning(
+            "Ranking rows of %d volunteers were out of date for help request %s (attempt %d); rebuilt them",
+            len(stale_ids),
+            help_request.pk,
+            attempt,
         )
-        .annotate(active_matches=Count("active_place__id"))
-        .filter(active_matches__lt=F("max_active_matches"))
+        ranking_rows.rebuild_for_volunteers(stale_ids)
+
+    # After two rebuilds, rows still behind belong to volunteers changing at this
+    # moment; leaving them out gives a shorter list, never a wrong one.
+    return [_with_scores(volunteers[row.volunteer_id], row) for row in rows if row.volunteer_id not in stale_ids]
+
+
+def _current_volunteers(help_request: HelpRequest, volunteer_ids: list[int]) -> dict[int, Volunteer]:
+    """Load the chosen volunteers from their own records, with the level and place count that rows copy."""
+    if not volunteer_ids:
+        return {}
+    requested_level = VolunteerSkill.objects.filter(volunteer=OuterRef("pk"), area=help_request.skill_area)
+    active_count = (
+        Match.objects.active()
+        .filter(volunteer=OuterRef("pk"))
+        .order_by()
+        .values("volunteer")
+        .annotate(count=Count("pk"))
+    )
+    return (
+        Volunteer.objects.matchable()
+        .filter(pk__in=volunteer_ids)
+        .annotate(
+            requested_level=Subquery(requested_level.values("level")[:1]),
+            active_count=Coalesce(Subquery(active_count.values("count")), 0),
+        )
+        .in_bulk()
     )
 
-    volunteers = _with_distance(volunteers, help_request)
-    volunteers = _filter_by_work_mode(volunteers, help_request)
-    volunteers = _with_score_parts(volunteers, help_request, config, today)
-    # The requests of a campaign whose account has not confirmed its email address wait.
-    volunteers = volunteers.filter(campaign_may_be_matched(candidate))
 
-    return volunteers.order_by("-total_score", "id")
+def _row_is_current(row: RankingRow, volunteer: Volunteer | None) -> bool:
+    if volunteer is None:
+        return False
+    if row.level != volunteer.requested_level or row.active_matches != volunteer.active_count:
+        return False
+    return all(getattr(row, name) == getattr(volunteer, name) for name in ranking_rows.COPIED_FIELDS)
 
 
-def _with_distance(volunteers, help_request: HelpRequest):
+def _with_scores(volunteer: Volunteer, row: RankingRow) -> Volunteer:
+    for name in SCORE_ATTRIBUTES:
+        setattr(volunteer, name, getattr(row, name))
+    return volunteer
+
+
+def _with_distance(rows, help_request: HelpRequest):
     if help_request.candidate.easting is None:
-        return volunteers.annotate(distance_miles_value=Value(None, output_field=FloatField()))
+        return rows.annotate(distance_miles_value=Value(None, output_field=FloatField()))
 
     dx = Cast(F("easting"), FloatField()) - _float(help_request.candidate.easting)
     dy = Cast(F("northing"), FloatField()) - _float(help_request.candidate.northing)
     # dx * dx rather than POWER(dx, 2): the same exact value, since both are whole
     # numbers of metres, without a function call (a Python one on SQLite) per row.
-    return volunteers.annotate(
-        distance_miles_value=_PerVolunteer(Sqrt(dx * dx + dy * dy) / _float(METRES_PER_MILE), FloatField()),
-    )
+    return rows.annotate(distance_miles_value=Sqrt(dx * dx + dy * dy) / _float(METRES_PER_MILE))
 
 
 def _in_person_condition(help_request: HelpRequest) -> Q:
@@ -158,8 +185,8 @@ def _remote_condition(help_request: HelpRequest) -> Q:
     return Q(work_mode__in=REMOTE_MODES)
 
 
-def _filter_by_work_mode(volunteers, help_request: HelpRequest):
-    return volunteers.filter(_in_person_condition(help_request) | _remote_condition(help_request))
+def _filter_by_work_mode(rows, help_request: HelpRequest):
+    return rows.filter(_in_person_condition(help_request) | _remote_condition(help_request))
 
 
 def _distance_part(help_request: HelpRequest, in_person_part, remote_part):
@@ -185,10 +212,8 @@ def _distance_part(help_request: HelpRequest, in_person_part, remote_part):
     )
 
 
-def _with_score_parts(volunteers, help_request: HelpRequest, config: MatchingConfig, today: date):
-    level_cases = [
-        When(requested_skill__level=level, then=_float(factor)) for level, factor in config.level_factors.items()
-    ]
+def _with_score_parts(rows, help_request: HelpRequest, config: MatchingConfig, today: date):
+    level_cases = [When(level=level, then=_float(factor)) for level, factor in config.level_factors.items()]
     skill_part = Case(*level_cases, default=_float(0), output_field=FloatField())
 
     in_person_part = _float(1) - F("distance_miles_value") / Cast(F("travel_radius_miles"), FloatField())
@@ -210,15 +235,15 @@ def _with_score_parts(volunteers, help_request: HelpRequest, config: MatchingCon
         output_field=FloatField(),
     )
 
-    volunteers = volunteers.annotate(
-        skill_part=_PerVolunteer(skill_part, FloatField()),
-        distance_part=_PerVolunteer(distance_part, FloatField()),
-        availability_part=_PerVolunteer(availability_part, FloatField()),
-        capacity_part=_PerVolunteer(capacity_part, FloatField()),
-        fairness_part=_PerVolunteer(fairness_part, FloatField()),
+    rows = rows.annotate(
+        skill_part=skill_part,
+        distance_part=distance_part,
+        availability_part=availability_part,
+        capacity_part=capacity_part,
+        fairness_part=fairness_part,
     )
     total = sum(
         (_float(config.weights[name]) * F(f"{name}_part") for name in PART_NAMES),
         start=_float(0),
     )
-    return volunteers.annotate(total_score=_PerVolunteer(total, FloatField()))
+    return rows.annotate(total_score=total)

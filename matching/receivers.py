@@ -1,7 +1,14 @@
-"""Signal receivers: a newly verified email address can change who is suggested."""
+"""Signal receivers: what changes who is suggested, and the ranking rows that copy it."""
 
+from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
+
+from volunteers.models import Volunteer, VolunteerSkill
+
+from . import ranking_rows
+from .models import Match
 
 
 @receiver(email_confirmed)
@@ -17,3 +24,57 @@ def refresh_after_email_confirmed(sender, request, email_address, **kwargs):
     if candidate is not None:
         for help_request_id in candidate.help_requests.open().values_list("pk", flat=True):
             refresh_suggestions_for_request.delay_on_commit(help_request_id)
+
+
+# Ranking rows follow every saved or deleted record that they copy.
+
+
+@receiver(post_save, sender=Volunteer)
+def rebuild_rows_after_volunteer_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        ranking_rows.rebuild_for_volunteers([instance.pk])
+
+
+@receiver(post_save, sender=VolunteerSkill)
+def rebuild_rows_after_skill_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        ranking_rows.rebuild_for_volunteers([instance.volunteer_id])
+
+
+@receiver(post_delete, sender=VolunteerSkill)
+def remove_row_after_skill_deleted(sender, instance, **kwargs):
+    ranking_rows.remove_row(volunteer_id=instance.volunteer_id, area=instance.area)
+
+
+@receiver(post_save, sender=EmailAddress)
+def rebuild_rows_after_email_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        ranking_rows.rebuild_for_volunteers(
+            Volunteer.objects.filter(user_id=instance.user_id).values_list("pk", flat=True)
+        )
+
+
+@receiver(pre_delete, sender=EmailAddress)
+def note_volunteer_before_email_deleted(sender, instance, **kwargs):
+    # When the whole account goes, Django empties volunteer.user before post_delete runs,
+    # so the volunteer is found now, while the link still holds.
+    instance._volunteer_ids = list(Volunteer.objects.filter(user_id=instance.user_id).values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=EmailAddress)
+def rebuild_rows_after_email_deleted(sender, instance, **kwargs):
+    ranking_rows.rebuild_for_volunteers(getattr(instance, "_volunteer_ids", []))
+
+
+@receiver(post_save, sender=Match)
+def rebuild_rows_after_match_saved(sender, instance, created, raw=False, **kwargs):
+    # A new suggestion takes no place; any other save may have changed the status.
+    if raw or (created and instance.status not in Match.ACTIVE_STATUSES):
+        return
+    ranking_rows.rebuild_for_volunteers([instance.volunteer_id])
+
+
+@receiver(post_delete, sender=Match)
+def rebuild_rows_after_match_deleted(sender, instance, **kwargs):
+    if instance.status in Match.ACTIVE_STATUSES:
+        ranking_rows.rebuild_for_volunteers([instance.volunteer_id])

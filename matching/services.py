@@ -12,10 +12,10 @@ from accounts.models import Consent
 from candidates.models import HelpRequest
 from volunteers.models import Volunteer
 
-from . import lifecycle
+from . import lifecycle, ranking_rows
 from .lifecycle import InvalidTransition, MatchingError
 from .models import Match, OutgoingEmail
-from .ranking import ranked_volunteers
+from .ranking import top_volunteers
 from .scoring import MatchingConfig
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def refresh_suggestions(*, help_request: HelpRequest, config: MatchingConfig | N
     if help_request.status != HelpRequest.Status.OPEN:
         return Match.objects.suggested().filter(help_request=help_request).count()
 
-    top = list(ranked_volunteers(help_request, config=config)[: config.suggestions_per_request])
+    top = top_volunteers(help_request, limit=config.suggestions_per_request, config=config)
 
     with transaction.atomic():
         existing = {
@@ -134,6 +134,7 @@ def _send_offer(match: Match, volunteer: Volunteer, *, actor) -> Match:
         shortlist_position=None,
     )
     Volunteer.objects.filter(pk=volunteer.pk).update(last_matched_day=timezone.localdate().toordinal())
+    ranking_rows.rebuild_for_volunteers([volunteer.pk])
     HelpRequest.objects.filter(pk=match.help_request_id).update(status=HelpRequest.Status.OFFERED)
     queue_email(match, OutgoingEmail.Kind.OFFER)
     return match

@@ -9,7 +9,7 @@ from django.conf import settings
 from candidates.models import HelpRequest
 from volunteers.models import Volunteer
 
-from . import batch, emails, followups, services
+from . import batch, emails, followups, ranking_rows, services
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,12 @@ def refresh_suggestions_for_volunteer(volunteer_id: int) -> int:
 def refresh_suggestions_for_recent_volunteers() -> int:
     """Refresh, each once, the open requests that volunteers changed since the last run can affect."""
     return batch.refresh_for_recent_volunteers().requests
+
+
+@shared_task
+def rebuild_ranking_rows() -> int:
+    """Rewrite every ranking row, catching any that a change made without signals left behind."""
+    return ranking_rows.rebuild_all()
 
 
 # acks_late: a worker killed mid-send leaves the message on the broker, so the

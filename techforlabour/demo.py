@@ -33,6 +33,7 @@ from faker import Faker
 from accounts.models import Consent, User
 from candidates.models import Candidate, Election, HelpRequest
 from candidates.services import find_or_create_election
+from matching import ranking_rows
 from matching.local_authorities import local_authority_name
 from matching.models import Match
 from matching.postcodes import PostcodeError, PostcodeLocation, lookup_postcode, postcodes_in_local_authority
@@ -585,6 +586,7 @@ def _create_volunteers(plans: list[VolunteerPlan], password_hash: str) -> None:
         for volunteer, plan in zip(volunteers, plans, strict=True)
         for area, level in plan.skills.items()
     )
+    ranking_rows.rebuild_for_volunteers(volunteer.pk for volunteer in volunteers)
     # The relationship to the party is held only with explicit consent, as on the signup form.
     Consent.objects.bulk_create(
         Consent(

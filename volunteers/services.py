@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Consent
+from matching import ranking_rows
 
 from .models import Volunteer, VolunteerLink, VolunteerSkill
 
@@ -43,6 +44,8 @@ def _replace_skills_and_links(volunteer: Volunteer, data: dict) -> None:
     VolunteerSkill.objects.bulk_create(
         VolunteerSkill(volunteer=volunteer, area=area, level=level) for area, level in data["skills"].items()
     )
+    # bulk_create sends no signals, so the ranking rows are rewritten here.
+    ranking_rows.rebuild_for_volunteers([volunteer.pk])
     volunteer.links.all().delete()
     VolunteerLink.objects.bulk_create(VolunteerLink(volunteer=volunteer, url=url) for url in data["links"])
 

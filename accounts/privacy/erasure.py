@@ -157,7 +157,7 @@ def anonymise_volunteer(volunteer) -> int:
     Matches for past elections keep their status, for the network's counts.
     """
     from candidates.models import HelpRequest
-    from matching import lifecycle, services, tasks
+    from matching import lifecycle, ranking_rows, services, tasks
     from matching.models import Match
     from volunteers.models import Volunteer, VolunteerLink
 
@@ -202,6 +202,7 @@ def anonymise_volunteer(volunteer) -> int:
         # Ranking refreshes follow updated_at, so the volunteer leaves every list of suggestions.
         updated_at=now,
     )
+    ranking_rows.rebuild_for_volunteers([volunteer.pk])
     logger.info("Anonymised volunteer %s", volunteer.pk)
     return cancelled
 

@@ -111,8 +111,8 @@ def test_recompute_queries_do_not_grow_with_volunteers():
         result = batch.recompute_open_suggestions(dry_run=True)
 
     assert len(many_volunteers) == len(few_volunteers)
-    # One query for the ids, one for the chunk of requests, then one ranking query each.
-    assert len(many_volunteers) == 2 + 4
+    # One query for the ids, one for the chunk of requests, then two ranking queries each.
+    assert len(many_volunteers) == 2 + 2 * 4
     assert result.suggestions == 4 * 10
 
 

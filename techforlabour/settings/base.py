@@ -215,6 +215,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Once a day, erase volunteers and campaigns past their retention period (RETENTION_* below).
     "apply-retention": {"task": "accounts.tasks.apply_retention", "schedule": 24 * 60 * 60.0},
+    # Once a day, rewrite every volunteer's ranking rows. Saves keep them in step; this
+    # catches a change made without signals, such as an UPDATE run by hand.
+    "rebuild-ranking-rows": {"task": "matching.tasks.rebuild_ranking_rows", "schedule": 24 * 60 * 60.0},
     # Every 5 minutes, re-rank the open requests that volunteers who signed up or changed
     # their profile since the last run could join or leave. A run still queued after
     # 4 minutes is dropped: the next one picks up from where the last finished run ended.

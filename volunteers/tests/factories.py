@@ -75,9 +75,9 @@ class VolunteerFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         levels = {"engineering": 2} if extracted is None else extracted
-        VolunteerSkill.objects.bulk_create(
-            VolunteerSkill(volunteer=self, area=area, level=level) for area, level in levels.items()
-        )
+        # One save each, so the signals that keep the ranking rows in step run as they do in the admin.
+        for area, level in levels.items():
+            VolunteerSkill.objects.create(volunteer=self, area=area, level=level)
 
 
 class VolunteerSkillFactory(factory.django.DjangoModelFactory):

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from accounts.models import Consent, User
 from accounts.tests.helpers import sign_in_organiser
 from candidates.tests.factories import HelpRequestFactory
-from matching.ranking import ranked_volunteers
+from matching.ranking import top_volunteers
 from volunteers import importers
 from volunteers.importers import Defaults, ImportBlocked, ImportFileError, Table
 from volunteers.models import DataTransfer, Volunteer
@@ -417,7 +417,7 @@ def test_imported_volunteer_is_not_suggested_until_confirmed(importer, client, d
     with django_capture_on_commit_callbacks(execute=True):
         importers.import_volunteers(table=table, mapping=mapping, defaults=Defaults(), organiser=importer)
 
-    assert list(ranked_volunteers(help_request)) == []
+    assert top_volunteers(help_request, limit=10) == []
 
     [invitation] = mail.outbox
     assert invitation.to == ["jane@example.org"]
@@ -428,7 +428,7 @@ def test_imported_volunteer_is_not_suggested_until_confirmed(importer, client, d
         assert client.post(path).status_code == 302
 
     volunteer = Volunteer.objects.get(user__email="jane@example.org")
-    assert [found.pk for found in ranked_volunteers(help_request)] == [volunteer.pk]
+    assert [found.pk for found in top_volunteers(help_request, limit=10)] == [volunteer.pk]
 
 
 @pytest.mark.django_db

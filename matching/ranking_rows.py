@@ -1,0 +1,123 @@
+"""
+Keep the ranking rows (`matching.models.RankingRow`) in step with the details they copy.
+
+A volunteer's rows are rewritten from their current details whenever a change
+could move their place in a ranking: their own record, their skills, their email
+addresses or the status of their matches. Receivers in `matching.receivers` do
+this for every save and delete; code that writes with `update()` or
+`bulk_create()`, which send no signals, calls `rebuild_for_volunteers` itself.
+
+Ranking checks the rows of the volunteers it returns against their records and
+rebuilds any that fell behind, and `rebuild_ranking_rows` rewrites them all.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+
+from volunteers.models import Volunteer, VolunteerSkill
+
+from .models import Match, RankingRow
+
+logger = logging.getLogger(__name__)
+
+# Volunteers rebuilt per round of queries: small enough for SQLite's limit on query parameters.
+CHUNK_SIZE = 500
+
+# The volunteer's own fields that rows copy, under the same names.
+COPIED_FIELDS = (
+    "work_mode",
+    "easting",
+    "northing",
+    "travel_radius_miles",
+    "hours_per_week",
+    "available_from",
+    "available_until",
+    "max_active_matches",
+    "last_matched_day",
+)
+
+
+def rebuild_for_volunteers(volunteer_ids: Iterable[int | None]) -> int:
+    """Rewrite the ranking rows of these volunteers from their current details; return the rows written."""
+    ids = sorted({volunteer_id for volunteer_id in volunteer_ids if volunteer_id is not None})
+    written = 0
+    for start in range(0, len(ids), CHUNK_SIZE):
+        written += _rebuild_chunk(ids[start : start + CHUNK_SIZE])
+    return written
+
+
+def rebuild_all(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rewrite every ranking row, for volunteers who may be suggested; return the rows written."""
+    volunteer_ids = list(Volunteer.objects.order_by("pk").values_list("pk", flat=True))
+    total = len(volunteer_ids)
+    written = 0
+    logger.info("Rebuilding ranking rows for %d volunteers", total)
+    with transaction.atomic():
+        # Rows of volunteers deleted without signals (a raw SQL delete, say) go too.
+        RankingRow.objects.exclude(volunteer_id__in=Volunteer.objects.values("pk")).delete()
+        for start in range(0, total, CHUNK_SIZE):
+            written += _rebuild_chunk(volunteer_ids[start : start + CHUNK_SIZE])
+            if progress is not None:
+                progress(min(start + CHUNK_SIZE, total), total)
+    logger.info("Rebuilt ranking rows: %d rows for %d volunteers", written, total)
+    return written
+
+
+def remove_row(*, volunteer_id: int, area: str) -> None:
+    """Drop one row when its skill is deleted, without reading the volunteer, who may be being deleted too."""
+    RankingRow.objects.filter(volunteer_id=volunteer_id, area=area).delete()
+
+
+def rows_for(volunteer_ids: list[int]) -> list[RankingRow]:
+    """Build, without saving, the rows these volunteers should have now."""
+    volunteers = list(Volunteer.objects.matchable().filter(pk__in=volunteer_ids).values("pk", *COPIED_FIELDS))
+    matchable_ids = [volunteer["pk"] for volunteer in volunteers]
+    skills_by_volunteer: dict[int, list[tuple[str, int]]] = {}
+    for volunteer_id, area, level in VolunteerSkill.objects.filter(volunteer_id__in=matchable_ids).values_list(
+        "volunteer_id", "area", "level"
+    ):
+        skills_by_volunteer.setdefault(volunteer_id, []).append((area, level))
+    active_matches = Counter(
+        dict(
+            Match.objects.active()
+            .filter(volunteer_id__in=matchable_ids)
+            .values_list("volunteer_id")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+    )
+
+    rows = []
+    for volunteer in volunteers:
+        copied = {name: volunteer[name] for name in COPIED_FIELDS}
+        for area, level in skills_by_volunteer.get(volunteer["pk"], []):
+            rows.append(
+                RankingRow(
+                    volunteer_id=volunteer["pk"],
+                    area=area,
+                    level=level,
+                    active_matches=active_matches[volunteer["pk"]],
+                    **copied,
+                )
+            )
+    return rows
+
+
+def _rebuild_chunk(volunteer_ids: list[int]) -> int:
+    # Two transactions rebuilding the same volunteer may insert the same new rows, and
+    # the second insert then fails on the unique constraint. The first has committed
+    # by then, so a second try deletes its rows and writes current ones.
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                RankingRow.objects.filter(volunteer_id__in=volunteer_ids).delete()
+                return len(RankingRow.objects.bulk_create(rows_for(volunteer_ids)))
+        except IntegrityError:
+            if attempt == 1:
+                raise
+            logger.warning("Ranking rows of %d volunteers changed during a rebuild; trying again", len(volunteer_ids))
+    return 0

@@ -14,6 +14,7 @@ rebuilds any that fell behind, and `rebuild_ranking_rows` rewrites them all.
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -50,6 +51,20 @@ def rebuild_for_volunteers(volunteer_ids: Iterable[int | None]) -> int:
     return written
 
 
+def rebuild_now_and_after_commit(volunteer_ids: Iterable[int | None]) -> None:
+    """Rewrite these volunteers' rows now, and again once the current transaction commits.
+
+    The first rewrite serves reads later in this transaction. Another transaction
+    may change the same volunteer at the same time, and neither rewrite can read the
+    other's uncommitted change. The second rewrite reads only committed data, so
+    whichever transaction commits last leaves rows that include both changes.
+    """
+    ids = [volunteer_id for volunteer_id in volunteer_ids if volunteer_id is not None]
+    rebuild_for_volunteers(ids)
+    # robust: a failure after the commit is logged by Django and leaves the saved change alone.
+    transaction.on_commit(partial(rebuild_for_volunteers, ids), robust=True)
+
+
 def rebuild_all(*, progress: Callable[[int, int], None] | None = None) -> int:
     """Rewrite every ranking row, for volunteers who may be suggested; return the rows written."""
     volunteer_ids = list(Volunteer.objects.order_by("pk").values_list("pk", flat=True))
@@ -67,9 +82,15 @@ def rebuild_all(*, progress: Callable[[int, int], None] | None = None) -> int:
     return written
 
 
-def remove_row(*, volunteer_id: int, area: str) -> None:
-    """Drop one row when its skill is deleted, without reading the volunteer, who may be being deleted too."""
-    RankingRow.objects.filter(volunteer_id=volunteer_id, area=area).delete()
+def remove_rows_without_skill(volunteer_id: int) -> None:
+    """Drop the rows whose skill the volunteer no longer has, without reading the volunteer.
+
+    Deleting a volunteer deletes their skills first, so this must not write rows.
+    It compares with the skills stored, not with the deleted skill's area, which
+    an admin form may have changed in memory before deleting the skill.
+    """
+    remaining_areas = VolunteerSkill.objects.filter(volunteer_id=volunteer_id).values("area")
+    RankingRow.objects.filter(volunteer_id=volunteer_id).exclude(area__in=remaining_areas).delete()
 
 
 def rows_for(volunteer_ids: list[int]) -> list[RankingRow]:

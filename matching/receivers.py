@@ -2,7 +2,7 @@
 
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from volunteers.models import Volunteer, VolunteerSkill
@@ -32,26 +32,38 @@ def refresh_after_email_confirmed(sender, request, email_address, **kwargs):
 @receiver(post_save, sender=Volunteer)
 def rebuild_rows_after_volunteer_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        ranking_rows.rebuild_for_volunteers([instance.pk])
+        ranking_rows.rebuild_now_and_after_commit([instance.pk])
 
 
 @receiver(post_save, sender=VolunteerSkill)
 def rebuild_rows_after_skill_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        ranking_rows.rebuild_for_volunteers([instance.volunteer_id])
+        ranking_rows.rebuild_now_and_after_commit([instance.volunteer_id])
 
 
 @receiver(post_delete, sender=VolunteerSkill)
-def remove_row_after_skill_deleted(sender, instance, **kwargs):
-    ranking_rows.remove_row(volunteer_id=instance.volunteer_id, area=instance.area)
+def remove_rows_after_skill_deleted(sender, instance, **kwargs):
+    ranking_rows.remove_rows_without_skill(instance.volunteer_id)
+
+
+@receiver(pre_save, sender=EmailAddress)
+def note_owner_before_email_saved(sender, instance, raw=False, **kwargs):
+    # The admin can move an address to another account, and the old owner's volunteer loses it.
+    instance._previous_user_id = None
+    if instance.pk is not None and not raw:
+        instance._previous_user_id = (
+            EmailAddress.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+        )
 
 
 @receiver(post_save, sender=EmailAddress)
 def rebuild_rows_after_email_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        ranking_rows.rebuild_for_volunteers(
-            Volunteer.objects.filter(user_id=instance.user_id).values_list("pk", flat=True)
-        )
+    if raw:
+        return
+    owners = {instance.user_id, getattr(instance, "_previous_user_id", None)}
+    ranking_rows.rebuild_now_and_after_commit(
+        Volunteer.objects.filter(user_id__in=owners - {None}).values_list("pk", flat=True)
+    )
 
 
 @receiver(pre_delete, sender=EmailAddress)
@@ -63,7 +75,7 @@ def note_volunteer_before_email_deleted(sender, instance, **kwargs):
 
 @receiver(post_delete, sender=EmailAddress)
 def rebuild_rows_after_email_deleted(sender, instance, **kwargs):
-    ranking_rows.rebuild_for_volunteers(getattr(instance, "_volunteer_ids", []))
+    ranking_rows.rebuild_now_and_after_commit(getattr(instance, "_volunteer_ids", []))
 
 
 @receiver(post_save, sender=Match)

@@ -3,6 +3,7 @@ import re
 from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.admin import SimpleListFilter
+from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import path
 
@@ -27,6 +28,8 @@ class VolunteerSkillInline(admin.TabularInline):
 class VolunteerLinkInline(admin.TabularInline):
     model = VolunteerLink
     extra = 0
+    # A link typed without a scheme becomes https://, the default from Django 6 onwards.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class SkillAreaFilter(SimpleListFilter):

@@ -25,9 +25,20 @@ def enable_two_factor(user, secret: str = TEST_TOTP_SECRET) -> list[str]:
     return RecoveryCodes.activate(user).generate_codes()
 
 
+# allauth accepts only the current 30-second window's code (MFA_TOTP_TOLERANCE is 0).
+TOTP_PERIOD_SECONDS = 30
+# A code made this close to the end of its window may reach allauth after the window ends.
+TOTP_SAFE_MARGIN_SECONDS = 2
+
+
 def totp_code(secret: str = TEST_TOTP_SECRET, at: float | None = None) -> str:
-    """The code an authenticator app shows now for this secret."""
-    counter = int(at if at is not None else time.time()) // 30
+    """Return the code an authenticator app shows now for this secret, or at the time `at`."""
+    if at is None:
+        left_in_window = TOTP_PERIOD_SECONDS - time.time() % TOTP_PERIOD_SECONDS
+        if left_in_window < TOTP_SAFE_MARGIN_SECONDS:
+            time.sleep(left_in_window + 0.05)
+        at = time.time()
+    counter = int(at) // TOTP_PERIOD_SECONDS
     return format_hotp_value(hotp_value(secret, counter))
 
 

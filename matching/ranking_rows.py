@@ -61,8 +61,11 @@ def rebuild_now_and_after_commit(volunteer_ids: Iterable[int | None]) -> None:
     """
     ids = [volunteer_id for volunteer_id in volunteer_ids if volunteer_id is not None]
     rebuild_for_volunteers(ids)
-    # robust: a failure after the commit is logged by Django and leaves the saved change alone.
-    transaction.on_commit(partial(rebuild_for_volunteers, ids), robust=True)
+
+    # Outside a transaction the change is already committed, and on_commit would run at once.
+    if transaction.get_connection().in_atomic_block:
+        # robust: a failure after the commit is logged by Django and leaves the saved change alone.
+        transaction.on_commit(partial(rebuild_for_volunteers, ids), robust=True)
 
 
 def rebuild_all(*, progress: Callable[[int, int], None] | None = None) -> int:
@@ -132,13 +135,15 @@ def _rebuild_chunk(volunteer_ids: list[int]) -> int:
     # Two transactions rebuilding the same volunteer may insert the same new rows, and
     # the second insert then fails on the unique constraint. The first has committed
     # by then, so a second try deletes its rows and writes current ones.
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                RankingRow.objects.filter(volunteer_id__in=volunteer_ids).delete()
-                return len(RankingRow.objects.bulk_create(rows_for(volunteer_ids)))
-        except IntegrityError:
-            if attempt == 1:
-                raise
-            logger.warning("Ranking rows of %d volunteers changed during a rebuild; trying again", len(volunteer_ids))
-    return 0
+    try:
+        return _replace_rows(volunteer_ids)
+    except IntegrityError:
+        logger.warning("Ranking rows of %d volunteers changed during a rebuild; trying again", len(volunteer_ids))
+        return _replace_rows(volunteer_ids)
+
+
+def _replace_rows(volunteer_ids: list[int]) -> int:
+    # A savepoint of its own, so a failed insert leaves the caller's transaction usable.
+    with transaction.atomic():
+        RankingRow.objects.filter(volunteer_id__in=volunteer_ids).delete()
+        return len(RankingRow.objects.bulk_create(rows_for(volunteer_ids)))

@@ -12,7 +12,7 @@ from accounts.models import Consent
 from candidates.models import HelpRequest
 from volunteers.models import Volunteer
 
-from . import lifecycle, ranking_rows
+from . import lifecycle
 from .lifecycle import InvalidTransition, MatchingError
 from .models import Match, OutgoingEmail
 from .ranking import top_volunteers
@@ -123,6 +123,8 @@ def _check_capacity(volunteer: Volunteer | None) -> None:
 def _send_offer(match: Match, volunteer: Volunteer, *, actor) -> Match:
     """Offer the work to the volunteer; the caller holds the locks."""
     now = timezone.now()
+    # Before the move, so that its rewrite of the volunteer's ranking rows copies the new day.
+    Volunteer.objects.filter(pk=volunteer.pk).update(last_matched_day=timezone.localdate().toordinal())
     lifecycle.move(
         match,
         Status.APPROVED,
@@ -133,8 +135,6 @@ def _send_offer(match: Match, volunteer: Volunteer, *, actor) -> Match:
         offer_expires_at=now + timedelta(days=settings.OFFER_ANSWER_DAYS),
         shortlist_position=None,
     )
-    Volunteer.objects.filter(pk=volunteer.pk).update(last_matched_day=timezone.localdate().toordinal())
-    ranking_rows.rebuild_for_volunteers([volunteer.pk])
     HelpRequest.objects.filter(pk=match.help_request_id).update(status=HelpRequest.Status.OFFERED)
     queue_email(match, OutgoingEmail.Kind.OFFER)
     return match

@@ -32,7 +32,7 @@ MAX_TRAVEL_RADIUS_MILES = 100
 IN_PERSON_MODES = [WorkMode.IN_PERSON, WorkMode.BOTH]
 REMOTE_MODES = [WorkMode.REMOTE, WorkMode.BOTH]
 
-# What each ranked volunteer carries, as the rows' annotations name it.
+# Names of the score annotations on each row, which each ranked volunteer carries too.
 SCORE_ATTRIBUTES = (*(f"{name}_part" for name in PART_NAMES), "total_score", "distance_miles_value")
 
 

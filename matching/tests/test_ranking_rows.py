@@ -22,7 +22,7 @@ from volunteers.tests.test_signup import valid_signup
 
 
 def stored_rows() -> set[tuple]:
-    """Every ranking row as a tuple of its values, to compare with what the details say now."""
+    """Return every stored ranking row as a tuple of its values, to compare with the rows the records call for."""
     fields = ("volunteer_id", "area", "level", "active_matches", *ranking_rows.COPIED_FIELDS)
     return set(RankingRow.objects.values_list(*fields))
 
@@ -42,7 +42,7 @@ def rows_of(volunteer) -> dict[str, RankingRow]:
 
 
 @pytest.mark.django_db
-def test_signup_has_no_rows_until_the_address_is_confirmed(client):
+def test_signup_rows_wait_for_confirmation(client):
     client.post(reverse("volunteer_signup"), valid_signup(skill_data="2"))
     volunteer = Volunteer.objects.get()
     assert rows_of(volunteer) == {}
@@ -57,7 +57,7 @@ def test_signup_has_no_rows_until_the_address_is_confirmed(client):
 
 
 @pytest.mark.django_db
-def test_profile_changes_rewrite_the_rows(client):
+def test_profile_change_rewrites_rows(client):
     volunteer = VolunteerFactory(skills={"video": 1, "data": 2})
     client.force_login(volunteer.user)
     profile = valid_signup(skill_video="3", skill_data="", skill_engineering="1", hours_per_week="12")
@@ -74,7 +74,7 @@ def test_profile_changes_rewrite_the_rows(client):
 
 
 @pytest.mark.django_db
-def test_pausing_removes_the_rows_and_resuming_restores_them():
+def test_pause_and_resume_rows():
     volunteer = VolunteerFactory(skills={"video": 2})
 
     volunteer.is_paused = True
@@ -87,7 +87,7 @@ def test_pausing_removes_the_rows_and_resuming_restores_them():
 
 
 @pytest.mark.django_db
-def test_skill_saved_or_deleted_in_the_admin_way():
+def test_skill_save_and_delete():
     volunteer = VolunteerFactory(skills={"video": 2})
 
     skill = VolunteerSkill.objects.create(volunteer=volunteer, area="data", level=1)
@@ -103,7 +103,7 @@ def test_skill_saved_or_deleted_in_the_admin_way():
 
 
 @pytest.mark.django_db
-def test_unverified_address_removes_the_rows():
+def test_unverified_address_removes_rows():
     volunteer = VolunteerFactory(skills={"video": 2})
     address = EmailAddress.objects.get(user=volunteer.user)
 
@@ -114,7 +114,7 @@ def test_unverified_address_removes_the_rows():
 
 
 @pytest.mark.django_db
-def test_deleting_the_account_removes_the_rows():
+def test_account_deletion_removes_rows():
     volunteer = VolunteerFactory(skills={"video": 2})
 
     volunteer.user.delete()
@@ -125,7 +125,7 @@ def test_deleting_the_account_removes_the_rows():
 
 
 @pytest.mark.django_db
-def test_erasure_removes_the_rows():
+def test_erasure_removes_rows():
     volunteer = VolunteerFactory(skills={"video": 2})
 
     erase_person(user=volunteer.user)
@@ -135,7 +135,7 @@ def test_erasure_removes_the_rows():
 
 
 @pytest.mark.django_db
-def test_offer_and_decline_move_the_count_of_places(organiser):
+def test_offer_and_decline_count_places(organiser):
     volunteer = VolunteerFactory(skills={"video": 2}, max_active_matches=2)
     suggestion = MatchFactory(volunteer=volunteer, help_request=HelpRequestFactory(skill_area="video"))
     assert rows_of(volunteer)["video"].active_matches == 0
@@ -151,7 +151,7 @@ def test_offer_and_decline_move_the_count_of_places(organiser):
 
 
 @pytest.mark.django_db
-def test_deleting_a_request_gives_back_its_places():
+def test_request_deletion_frees_places():
     volunteer = VolunteerFactory(skills={"video": 2}, max_active_matches=2)
     match = MatchFactory(volunteer=volunteer, status=Match.Status.ACCEPTED)
     assert rows_of(volunteer)["video"].active_matches == 1
@@ -162,7 +162,7 @@ def test_deleting_a_request_gives_back_its_places():
 
 
 @pytest.mark.django_db
-def test_ranking_rebuilds_rows_left_behind_by_an_update(caplog):
+def test_ranking_rebuilds_stale_rows(caplog):
     help_request = HelpRequestFactory(skill_area="video", work_mode="remote")
     paused = VolunteerFactory(skills={"video": 3})
     full = VolunteerFactory(skills={"video": 3}, max_active_matches=1)
@@ -180,7 +180,7 @@ def test_ranking_rebuilds_rows_left_behind_by_an_update(caplog):
 
 
 @pytest.mark.django_db
-def test_rebuild_all_restores_deleted_and_edited_rows():
+def test_rebuild_all_restores_rows():
     volunteers = VolunteerFactory.create_batch(3, skills={"video": 2, "data": 1})
     expected = stored_rows()
     RankingRow.objects.filter(volunteer=volunteers[0]).delete()
@@ -203,7 +203,7 @@ def test_rebuild_all_restores_deleted_and_edited_rows():
 
 
 @pytest.mark.django_db
-def test_rows_are_rebuilt_in_chunks(monkeypatch):
+def test_rebuild_all_in_chunks(monkeypatch):
     monkeypatch.setattr(ranking_rows, "CHUNK_SIZE", 2)
     VolunteerFactory.create_batch(5, skills={"video": 2})
     RankingRow.objects.all().delete()
@@ -216,7 +216,7 @@ def test_rows_are_rebuilt_in_chunks(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_migration_builds_the_same_rows_as_the_app():
+def test_migration_builds_same_rows():
     VolunteerFactory(skills={"video": 2, "data": 3})
     VolunteerFactory(skills={"video": 1}, is_paused=True)
     VolunteerFactory(skills={"engineering": 2}, user=UserFactory(verified=False))
@@ -234,7 +234,7 @@ def test_migration_builds_the_same_rows_as_the_app():
 
 
 @pytest.mark.django_db
-def test_recompute_command_can_rebuild_rows_first(capsys):
+def test_recompute_rebuilds_rows_first(capsys):
     volunteer = VolunteerFactory(skills={"video": 2})
     RankingRow.objects.all().delete()
 
@@ -245,7 +245,7 @@ def test_recompute_command_can_rebuild_rows_first(capsys):
 
 
 @pytest.mark.django_db
-def test_recompute_command_refuses_rebuild_in_a_dry_run():
+def test_recompute_rebuild_rejects_dry_run():
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="cannot be used with --dry-run"):
@@ -253,7 +253,7 @@ def test_recompute_command_refuses_rebuild_in_a_dry_run():
 
 
 @pytest.mark.django_db
-def test_daily_beat_job_rewrites_every_row(settings):
+def test_daily_job_rewrites_rows(settings):
     from matching import tasks
 
     volunteer = VolunteerFactory(skills={"video": 2, "data": 1})

@@ -776,5 +776,5 @@ def test_confirmation_while_admin_pauses():
     assert volunteer.is_paused
     assert EmailAddress.objects.get(pk=address.pk).verified
     # The confirmation read the volunteer before the pause committed and wrote rows. The
-    # pause's second rewrite, after its commit, sees both changes and removes them.
+    # pause's second rewrite, after its commit, reads both changes and removes them.
     assert_rows_match_records()
